@@ -1,0 +1,117 @@
+"""create_app(settings): wires core, providers and the control plane."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from emulator import __version__
+from emulator.control.routes import router as control_router
+from emulator.core.clock import Clock
+from emulator.core.demo import DemoTarget, DemoTraffic
+from emulator.core.engine import Engine
+from emulator.core.fixtures import default_dir, load_calls
+from emulator.core.generate import load_scripts
+from emulator.core.tenants import Tenants
+from emulator.core.timeutil import parse_instant
+from emulator.openapi import provider_spec
+from emulator.providers.base import Provider, VendorError
+from emulator.providers.heppu import PROVIDER as HEPPU
+from emulator.providers.trillet import PROVIDER as TRILLET
+from emulator.settings import LOCAL_ORIGINS, Settings
+
+PROVIDERS: list[Provider] = [HEPPU, TRILLET]
+log = logging.getLogger("emulator")
+
+
+def build_engine(settings: Settings) -> Engine:
+    folder = settings.fixtures or default_dir()
+    now = parse_instant(settings.now) if settings.now else None
+    clock = Clock(settings.clock, speed=settings.speed, now=now)
+    tenants = Tenants.load(settings.tenants or folder / "tenants.json")
+    calls_file = folder / "calls.json"
+    engine = Engine(
+        seed=settings.seed,
+        clock=clock,
+        tenants=tenants,
+        scripts=load_scripts(folder / "scripts"),
+        fixture_calls=load_calls(calls_file) if calls_file.exists() else [],
+    )
+    if settings.demo:
+        targets = [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)]
+        # Start the stream five minutes back so calls are already live.
+        engine.demo = DemoTraffic(engine.store, engine.generator, targets, origin=clock.now() - 300, every=settings.demo_every)
+    return engine
+
+
+def _provider_for(path: str) -> Provider | None:
+    return next((p for p in PROVIDERS if p.owns(path)), None)
+
+
+def _validation_message(exc: RequestValidationError) -> str:
+    err = exc.errors()[0]
+    loc = [str(x) for x in err.get("loc", ())]
+    where, name = (loc[0], ".".join(loc[1:])) if loc else ("request", "")
+    if where == "body":
+        return f"Invalid request body{' field ' + repr(name) if name else ''}: {err.get('msg')}"
+    return f"Invalid {where} parameter {name!r}: {err.get('msg')}"
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Every error on a vendor path answers in that vendor's shape: FastAPI's
+    own 404, 405 and validation errors included."""
+
+    def vendor(request: Request, status: int, message: str, extra: dict | None = None, headers=None) -> JSONResponse | None:
+        provider = _provider_for(request.url.path)
+        if provider is None:
+            return None
+        return JSONResponse(provider.error_body(status, message, extra or {}), status_code=status, headers=headers)
+
+    @app.exception_handler(VendorError)
+    async def _vendor_error(request: Request, exc: VendorError):
+        return vendor(request, exc.status, exc.message, exc.extra) or JSONResponse({"error": {"message": exc.message, "code": exc.status}}, exc.status)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException):
+        message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code) or str(exc.detail)
+        return vendor(request, exc.status_code, message, headers=exc.headers) or JSONResponse(
+            {"error": {"message": message, "code": exc.status_code}}, exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError):
+        message = _validation_message(exc)
+        return vendor(request, 400, message) or JSONResponse({"error": {"message": message, "code": 400}}, 400)
+
+    @app.exception_handler(Exception)
+    async def _crash(request: Request, exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        message = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
+        return vendor(request, 500, message) or JSONResponse({"error": {"message": message, "code": 500}}, 500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings()
+    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = build_engine(settings)
+    app.state.specs = {p.name: provider_spec(p) for p in PROVIDERS}
+    for provider in PROVIDERS:
+        app.include_router(provider.router)
+    app.include_router(control_router)
+    install_error_handlers(app)
+    app.add_middleware(
+        CORSMiddleware,
+        allow_origins=settings.cors_origins,
+        allow_origin_regex=None if settings.cors_origins else LOCAL_ORIGINS,
+        allow_methods=["*"],
+        allow_headers=["*"],
+        expose_headers=["*"],
+    )
+    return app

@@ -1,0 +1,87 @@
+"""`call-emulator serve | openapi`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from emulator import __version__
+from emulator.settings import Settings
+
+
+def _serve_parser(sub) -> None:
+    p = sub.add_parser("serve", help="Serve both APIs (with demo data by default)")
+    fields = Settings.model_fields
+    p.add_argument("--host", help=fields["host"].description + " (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help=fields["port"].description + " (default 8000)")
+    p.add_argument("--seed", type=int, help=fields["seed"].description + " (default 1)")
+    p.add_argument("--clock", choices=["realtime", "scaled", "manual"], help=fields["clock"].description + " (default realtime)")
+    p.add_argument("--speed", type=float, help=fields["speed"].description + " (default 60)")
+    p.add_argument("--now", help=fields["now"].description)
+    p.add_argument("--fixtures", type=Path, help=fields["fixtures"].description)
+    p.add_argument("--tenants", type=Path, help=fields["tenants"].description)
+    p.add_argument("--demo", dest="demo", action="store_true", default=None, help="Generate demo traffic (default)")
+    p.add_argument("--no-demo", dest="demo", action="store_false", help="No demo traffic: only fixtures and what you create")
+    p.add_argument("--demo-every", type=float, help=fields["demo_every"].description + " (default 8)")
+    p.add_argument("--cors-origin", dest="cors_origins", action="append", help="Allowed CORS origin (repeatable)")
+    p.add_argument("--log-level", help="Log level (default info)")
+
+
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
+    return Settings(**given)
+
+
+def serve(settings: Settings) -> int:
+    import uvicorn
+
+    from emulator.app import create_app
+
+    app = create_app(settings)
+    print(
+        f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
+        f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
+        f"  Trillet: http://{settings.host}:{settings.port}/v2/api/active-calls/<roomName> "
+        f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)",
+        flush=True,
+    )
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    return 0
+
+
+def openapi(out: Path, check: bool) -> int:
+    from emulator.app import PROVIDERS
+    from emulator.openapi import provider_spec, render
+
+    stale = []
+    for provider in PROVIDERS:
+        path = out / f"{provider.name}.json"
+        text = render(provider_spec(provider))
+        if check:
+            if not path.exists() or path.read_text() != text:
+                stale.append(str(path))
+        else:
+            out.mkdir(parents=True, exist_ok=True)
+            path.write_text(text)
+            print(f"wrote {path}")
+    if stale:
+        print("out of date (run `call-emulator openapi`): " + ", ".join(stale), file=sys.stderr)
+        return 1
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="call-emulator", description="A local, stateful emulator of Heppu's and Trillet's call APIs.")
+    parser.add_argument("--version", action="version", version=f"call-emulator {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _serve_parser(sub)
+    o = sub.add_parser("openapi", help="Write openapi/<provider>.json from the code")
+    o.add_argument("--out", type=Path, default=Path("openapi"), help="Folder to write into (default ./openapi)")
+    o.add_argument("--check", action="store_true", help="Only check the files are up to date (exit 1 if not)")
+    args = parser.parse_args(argv)
+    if args.command == "serve":
+        return serve(settings_from_args(args))
+    if args.command == "openapi":
+        return openapi(args.out, args.check)
+    return 2

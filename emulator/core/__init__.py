@@ -1,0 +1,1 @@
+"""Vendor-neutral call engine: no HTTP, no vendor names."""

@@ -1,0 +1,249 @@
+"""Seeded generation of call plans: people, numbers, timings, outcomes and
+conversations built from the scripts in fixtures/scripts.
+
+Every plan draws from its own random stream seeded by (seed, stream, index),
+so the same seed and the same requests give the same calls, byte for byte,
+and adding a call in one stream never reshuffles another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import string
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Callable
+
+from faker import Faker
+
+from emulator.core.plan import CallPlan, Participant, Turn
+from emulator.core.tenants import Agent
+
+# Real US area codes, so generated numbers look like numbers people have.
+_AREA_CODES = ("212", "213", "305", "312", "404", "415", "503", "512", "617", "646", "702", "713", "720", "206", "480")
+
+# How calls end when nothing forces an outcome: (status, failure reason,
+# answered?, weight). "Dropped" calls are answered and then fail mid-call.
+OUTCOMES = (
+    ("completed", None, True, 72),
+    ("no_answer", None, False, 9),
+    ("busy", None, False, 6),
+    ("failed", "no_answer", False, 4),
+    ("failed", "network_error", False, 4),
+    ("failed", "call_dropped", True, 5),
+)
+
+
+ONLY_ON_REQUEST = frozenset({"voicemail"})
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str
+    title: str
+    agent_names: tuple[str, ...]
+    turns: tuple[dict, ...]
+    handover: tuple[dict, ...]
+    summary: str
+    outcome: str
+
+
+def load_scripts(folder: Path) -> dict[str, Script]:
+    scripts = {}
+    for path in sorted(Path(folder).glob("*.json")):
+        d = json.loads(path.read_text())
+        scripts[d["name"]] = Script(
+            name=d["name"],
+            title=d.get("title", d["name"]),
+            agent_names=tuple(d.get("agentNames", ())),
+            turns=tuple(d["turns"]),
+            handover=tuple(d.get("handover", ())),
+            summary=d.get("summary", ""),
+            outcome=d.get("outcome", "resolved"),
+        )
+    return scripts
+
+
+@dataclass(frozen=True)
+class CallStyle:
+    """How one provider names the parts of a call. Core calls these hooks and
+    never knows which vendor it is talking for."""
+
+    call_id: Callable[[random.Random], str]
+    room: Callable[[random.Random, str], str]  # (rng, agent id)
+    job_id: Callable[[random.Random], str]
+    sip_participant_id: Callable[[random.Random], str]
+    agent_identity: str = "agent"
+    caller_identity: str = "caller"
+    human_identity: str = "human"
+    caller_named_by_phone: bool = True  # caller participant's name: number or person
+    metadata: Callable[[CallPlan], dict] | None = None
+    queued: bool = False  # calls wait as "queued" rather than "initiated"
+
+
+def random_token(rng: random.Random, n: int, alphabet: str = string.ascii_lowercase + string.digits) -> str:
+    return "".join(rng.choice(alphabet) for _ in range(n))
+
+
+def hex_id(rng: random.Random, n: int = 24) -> str:
+    return "".join(rng.choice("0123456789abcdef") for _ in range(n))
+
+
+def e164(rng: random.Random) -> str:
+    return "+1" + rng.choice(_AREA_CODES) + str(rng.randint(2, 9)) + f"{rng.randint(0, 99):02d}" + f"{rng.randint(0, 9999):04d}"
+
+
+class _Fill(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+class Generator:
+    def __init__(self, seed: int, scripts: dict[str, Script]) -> None:
+        self.seed = seed
+        self.scripts = scripts
+        self._faker = Faker("en_US")
+        # Scripts a call draws at random; voicemail only when asked for.
+        self._everyday = sorted(n for n in scripts if n not in ONLY_ON_REQUEST) or sorted(scripts)
+
+    def rng(self, stream: str, index: int) -> random.Random:
+        digest = hashlib.sha256(f"{self.seed}:{stream}:{index}".encode()).digest()
+        return random.Random(int.from_bytes(digest[:8], "big"))
+
+    def _people(self, rng: random.Random) -> dict[str, str]:
+        f = self._faker
+        f.seed_instance(rng.getrandbits(32))
+        first, last = f.first_name(), f.last_name()
+        return {
+            "firstName": first,
+            "lastName": last,
+            "email": f"{first}.{last}@{f.free_email_domain()}".lower(),
+            "company": f.company(),
+            "city": f.city(),
+            "productName": rng.choice(("Pro plan", "Business Suite", "Premium Support", "Team edition", "Analytics add-on")),
+            "orderNumber": str(rng.randint(10000, 99999)),
+            "trackingNumber": "1Z" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+            "deliveryDate": f.date_between("+1d", "+10d").strftime("%B %-d"),
+            "appointmentDate": f.date_between("+1d", "+14d").strftime("%A, %B %-d"),
+            "appointmentTime": rng.choice(("9:00 AM", "10:30 AM", "1:15 PM", "2:45 PM", "4:00 PM")),
+            "amount": f"${rng.randint(19, 499)}.{rng.choice(('00', '99', '50'))}",
+        }
+
+    def plan(
+        self,
+        *,
+        stream: str,
+        index: int,
+        tenant: str,
+        agent: Agent,
+        style: CallStyle,
+        created_at: float,
+        start_delay: float | None = None,
+        contact_phone: str | None = None,
+        contact_name: str | None = None,
+        contact_email: str | None = None,
+        variables: dict | None = None,
+        script: str | None = None,
+        **overrides,
+    ) -> CallPlan:
+        """A whole call, drawn from the seed. `variables` fill the script's
+        placeholders ahead of generated values; `overrides` replace any plan
+        field after drawing (outcome, timings, metadata...)."""
+        rng = self.rng(stream, index)
+        people = self._people(rng)
+        if contact_name:
+            first, _, last = contact_name.partition(" ")
+            people.update(firstName=first, lastName=last or people["lastName"])
+        people.update({k: str(v) for k, v in (variables or {}).items()})
+        name = contact_name or f"{people['firstName']} {people['lastName']}"
+        phone = contact_phone or e164(rng)
+
+        status, reason, answered, _ = rng.choices(OUTCOMES, weights=[o[3] for o in OUTCOMES])[0]
+        start_delay = rng.uniform(1.0, 5.0) if start_delay is None else start_delay
+        ring_at = round(rng.uniform(0.5, 2.5), 3)
+        ring_for = round(rng.uniform(3.0, 20.0), 3)
+        if status == "busy":
+            ring_for = round(rng.uniform(1.0, 3.0), 3)
+
+        chosen = self.scripts.get(script or agent.script or "") or self.scripts[rng.choice(self._everyday)]
+        fill = _Fill(people, agentName=agent.name)
+        turns, talk_for = self._conversation(rng, chosen, fill)
+        if status == "failed" and answered:  # dropped part-way through
+            talk_for = round(talk_for * rng.uniform(0.25, 0.7), 3)
+        handover = tuple(self._turn(t, 0.0, fill) for t in chosen.handover)
+        handover = self._pace(rng, handover, start=3.0)
+
+        participants = (
+            Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
+            Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", round(rng.uniform(0.2, 1.0), 3)),
+            Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
+        )
+        plan = CallPlan(
+            id=style.call_id(rng),
+            tenant=tenant,
+            created_at=created_at,
+            start_at=created_at + start_delay,
+            agent_id=agent.id,
+            agent_name=agent.name,
+            agent_type=agent.type,
+            agent_phone=agent.phone_numbers[0] if agent.phone_numbers else None,
+            contact_phone=phone,
+            contact_name=name,
+            contact_email=contact_email if contact_email is not None else people["email"],
+            waiting_status="queued" if style.queued else "initiated",
+            ring_at=ring_at,
+            answer_at=round(ring_at + ring_for, 3) if answered else None,
+            talk_for=talk_for,
+            give_up_at=None if answered else round(ring_at + ring_for, 3),
+            outcome=status,
+            failure_reason=reason,
+            turns=turns,
+            handover=handover,
+            participants=participants,
+            room=style.room(rng, agent.id),
+            job_id=style.job_id(rng),
+            sip_participant_id=style.sip_participant_id(rng),
+            summary=chosen.summary.format_map(fill) if chosen.summary else None,
+            outcome_label=chosen.outcome,
+            script=chosen.name,
+            seed_index=index,
+        )
+        if overrides:
+            plan = replace(plan, **overrides)
+        if style.metadata is not None and "metadata" not in overrides:
+            plan = replace(plan, metadata=style.metadata(plan))
+        return plan
+
+    @staticmethod
+    def _turn(t: dict, at: float, fill: _Fill) -> Turn:
+        return Turn(
+            at=at,
+            role=t["role"],
+            text=t["text"].format_map(fill),
+            sentiment=t.get("sentiment", "neutral"),
+            topics=tuple(t.get("topics", ())),
+            note=t["note"].format_map(fill) if t.get("note") else None,
+            suggestion=t.get("suggestion"),
+        )
+
+    @staticmethod
+    def _pace(rng: random.Random, turns: tuple[Turn, ...], start: float, stretch: float = 1.0) -> tuple[Turn, ...]:
+        """Space turns as people speak: about 15 characters a second, with a
+        pause between speakers."""
+        out, t = [], start
+        for turn in turns:
+            out.append(replace(turn, at=round(t, 3)))
+            t += (len(turn.text) / 15.0 + rng.uniform(0.4, 1.6)) * stretch
+        return tuple(out)
+
+    def _conversation(self, rng: random.Random, script: Script, fill: _Fill) -> tuple[tuple[Turn, ...], float]:
+        turns = tuple(self._turn(t, 0.0, fill) for t in script.turns)
+        natural = sum(len(t.text) / 15.0 + 1.0 for t in turns) + 1.5
+        target = rng.uniform(30.0, 360.0)  # talk time: 30 s to 6 min
+        stretch = min(max(target / natural, 0.8), 2.5)
+        paced = self._pace(rng, turns, start=round(rng.uniform(0.8, 2.0), 3), stretch=stretch)
+        last = paced[-1]
+        talk_for = round(last.at + len(last.text) / 15.0 * stretch + rng.uniform(2.0, 6.0), 3)
+        return paced, talk_for

@@ -1,0 +1,178 @@
+"""snapshot(plan, interventions, now): everything a response needs about a
+call at one instant. A pure function: no clock, no store, no I/O.
+
+The plan gives the natural timeline; interventions up to `now` bend it
+(end it early, answer it, mute the agent, add a turn). Work is O(log turns)
+plus the number of interventions, never the number of stored calls.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from dataclasses import dataclass
+
+from emulator.core.plan import LIVE_STATUSES, CallPlan, Intervention, Turn
+
+
+@dataclass(frozen=True, slots=True)
+class SpokenTurn:
+    at: float  # absolute instant
+    role: str
+    text: str
+    sentiment: str
+    topics: tuple[str, ...]
+    note: str | None
+    suggestion: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RoomParticipant:
+    identity: str
+    name: str
+    kind: str
+    joined_at: float
+    metadata: dict
+    muted_at: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CallSnapshot:
+    plan: CallPlan
+    now: float
+    status: str
+    failure_reason: str | None
+    started_at: float | None
+    ringing_at: float | None
+    answered_at: float | None
+    ended_at: float | None
+    updated_at: float
+    duration: float  # seconds since start, up to now or the end; 0 before start
+    turns: tuple[SpokenTurn, ...]
+    room_open: bool
+    participants: tuple[RoomParticipant, ...]
+    sentiment: str
+    summary: str | None
+    agent_muted: bool
+
+    @property
+    def live(self) -> bool:
+        return self.status in LIVE_STATUSES
+
+    @property
+    def ended(self) -> bool:
+        return self.ended_at is not None
+
+
+def _spoken(t: Turn, at: float) -> SpokenTurn:
+    return SpokenTurn(at, t.role, t.text, t.sentiment, t.topics, t.note, t.suggestion)
+
+
+def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...], now: float) -> CallSnapshot | None:
+    """The call as it stands at `now`, or None if it does not exist yet."""
+    if now < plan.created_at:
+        return None
+
+    start = plan.start_at
+    ring = start + plan.ring_at if plan.ring_at is not None else None
+    answer = start + plan.answer_at if plan.answer_at is not None else None
+    end = plan.natural_end
+    status, reason = plan.outcome, plan.failure_reason
+    muted: dict[str, float] = {}
+    said: list[SpokenTurn] = []
+    last_touch = plan.created_at
+
+    for iv in interventions:
+        if iv.at > now:
+            break
+        if end is not None and iv.at >= end:
+            continue  # the call was already over
+        last_touch = max(last_touch, iv.at)
+        if iv.kind == "end":
+            end, status, reason = iv.at, iv.status or "completed", iv.reason
+        elif iv.kind == "start" and iv.at < start:
+            shift = iv.at - start
+            start += shift
+            ring = ring + shift if ring is not None else None
+            answer = answer + shift if answer is not None else None
+            end = end + shift if end is not None else None
+        elif iv.kind == "answer" and iv.at >= start and (answer is None or answer > iv.at):
+            if ring is None or ring > iv.at:
+                ring = iv.at
+            answer = iv.at
+            end = iv.at + plan.talk_for
+            if plan.answer_at is None:  # the plan said unanswered; talking ends well
+                status, reason = "completed", None
+        elif iv.kind == "mute" and iv.identity and iv.identity not in muted:
+            muted[iv.identity] = iv.at
+        elif iv.kind == "say" and iv.turn is not None:
+            said.append(_spoken(iv.turn, iv.at))
+
+    ended = end is not None and end <= now
+    cut = end if ended else now
+    started_at = start if start <= cut and not (ended and end < start) else None
+    ringing_at = ring if started_at is not None and ring is not None and ring <= cut else None
+    answered_at = answer if started_at is not None and answer is not None and answer <= cut else None
+
+    if ended:
+        current = status
+    elif answered_at is not None:
+        current = "active"
+    elif ringing_at is not None:
+        current = "ringing"
+    elif started_at is not None:
+        current = "connecting"
+    else:
+        current = plan.waiting_status
+
+    # The transcript: scripted turns up to the cut (or up to the agent's
+    # removal, after which the handover script speaks), plus injected turns.
+    turns: list[SpokenTurn] = []
+    handover_at = min(muted.values()) if muted else None
+    if answered_at is not None:
+        upto = cut if handover_at is None else min(cut, handover_at)
+        n = bisect_right(plan.turn_offsets, upto - answered_at)
+        turns = [_spoken(t, answered_at + t.at) for t in plan.turns[:n]]
+        if handover_at is not None and handover_at <= cut:
+            turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
+    if said:
+        turns = sorted(turns + [t for t in said if t.at <= cut], key=lambda t: t.at)
+
+    # The room: open from connect until the end.
+    room_open = started_at is not None and not ended
+    participants: list[RoomParticipant] = []
+    if started_at is not None:
+        for p in plan.participants:
+            base = {"connect": started_at, "answer": answered_at, "handover": handover_at}[p.joins]
+            if base is None or base + p.delay > cut:
+                continue
+            participants.append(
+                RoomParticipant(p.identity, p.name, p.kind, base + p.delay, p.metadata, muted.get(p.identity))
+            )
+
+    events = [last_touch, plan.created_at]
+    for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
+        if t is not None and t <= now:
+            events.append(t)
+    if turns:
+        events.append(turns[-1].at)
+    if participants:
+        events.append(max(p.joined_at for p in participants))
+
+    return CallSnapshot(
+        plan=plan,
+        now=now,
+        status=current,
+        failure_reason=reason if ended else None,
+        started_at=started_at,
+        ringing_at=ringing_at,
+        answered_at=answered_at,
+        ended_at=end if ended else None,
+        updated_at=max(events),
+        duration=(cut - started_at) if started_at is not None else 0.0,
+        turns=tuple(turns),
+        room_open=room_open,
+        participants=tuple(participants) if room_open else (),
+        sentiment=turns[-1].sentiment if turns else "neutral",
+        summary=plan.summary if ended and status == "completed" else None,
+        agent_muted=bool(muted),
+    )

@@ -1,0 +1,104 @@
+"""Tenants: a Heppu organisation or a Trillet workspace, its API keys and its
+agents. `vendor` is only a namespace here; keys are looked up per vendor."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    id: str
+    name: str
+    type: str = "voice"
+    status: str = "active"
+    phone_numbers: tuple[str, ...] = ()
+    script: str | None = None  # conversation script its calls follow
+
+
+@dataclass(frozen=True, slots=True)
+class Tenant:
+    id: str
+    vendor: str
+    name: str
+    keys: tuple[str, ...]
+    agents: tuple[Agent, ...] = ()
+    agents_by_id: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "agents_by_id", {a.id: a for a in self.agents})
+
+    def agent(self, agent_id: str) -> Agent | None:
+        return self.agents_by_id.get(agent_id)
+
+
+def tenant_from_dict(d: dict) -> Tenant:
+    agents = tuple(
+        Agent(
+            id=a["id"],
+            name=a["name"],
+            type=a.get("type", "voice"),
+            status=a.get("status", "active"),
+            phone_numbers=tuple(a.get("phoneNumbers", ())),
+            script=a.get("script"),
+        )
+        for a in d.get("agents", ())
+    )
+    return Tenant(id=d["id"], vendor=d["vendor"], name=d.get("name", d["id"]), keys=tuple(d.get("keys", ())), agents=agents)
+
+
+def tenant_to_dict(t: Tenant) -> dict:
+    return {
+        "id": t.id,
+        "vendor": t.vendor,
+        "name": t.name,
+        "keys": list(t.keys),
+        "agents": [
+            {"id": a.id, "name": a.name, "type": a.type, "status": a.status, "phoneNumbers": list(a.phone_numbers), "script": a.script}
+            for a in t.agents
+        ],
+    }
+
+
+class Tenants:
+    def __init__(self, tenants: list[Tenant] | tuple[Tenant, ...] = ()) -> None:
+        self._by_id: dict[str, Tenant] = {}
+        self._by_key: dict[tuple[str, str], list[Tenant]] = {}
+        for t in tenants:
+            self.add(t)
+
+    @classmethod
+    def load(cls, path: Path) -> "Tenants":
+        data = json.loads(Path(path).read_text())
+        return cls([tenant_from_dict(d) for d in data["tenants"]])
+
+    def add(self, tenant: Tenant) -> None:
+        if tenant.id in self._by_id:
+            self.remove(tenant.id)
+        self._by_id[tenant.id] = tenant
+        for key in tenant.keys:
+            self._by_key.setdefault((tenant.vendor, key), []).append(tenant)
+
+    def remove(self, tenant_id: str) -> None:
+        tenant = self._by_id.pop(tenant_id, None)
+        if tenant is None:
+            return
+        for key in tenant.keys:
+            holders = self._by_key.get((tenant.vendor, key), [])
+            holders[:] = [t for t in holders if t.id != tenant_id]
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        return self._by_id.get(tenant_id)
+
+    def by_key(self, vendor: str, key: str) -> list[Tenant]:
+        """Every tenant of `vendor` the key opens (a Heppu key opens one
+        organisation; a Trillet key may open several workspaces)."""
+        return self._by_key.get((vendor, key), [])
+
+    def of_vendor(self, vendor: str) -> list[Tenant]:
+        return [t for t in self._by_id.values() if t.vendor == vendor]
+
+    def all(self) -> list[Tenant]:
+        return list(self._by_id.values())

@@ -1,0 +1,38 @@
+"""What every provider declares, and the error every provider route raises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+from fastapi import APIRouter
+
+from emulator.core.generate import CallStyle
+
+
+class VendorError(Exception):
+    """An error a vendor route answers with; the provider renders its body."""
+
+    def __init__(self, status: int, message: str, **extra) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.extra = extra
+
+
+@dataclass
+class Provider:
+    name: str  # heppu | trillet
+    title: str
+    version: str
+    description: str
+    prefixes: tuple[str, ...]  # the paths it owns; its error shape answers there
+    router: APIRouter
+    error_body: Callable[[int, str, dict], dict]
+    servers: list[dict]
+    style: CallStyle
+    # Headers the vendor requires that are parameters, not security schemes.
+    required_headers: tuple[str, ...] = ()
+
+    def owns(self, path: str) -> bool:
+        return path.startswith(self.prefixes)
