@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
 
 from emulator import __version__
 from emulator.providers.base import Provider
@@ -21,6 +22,7 @@ def provider_spec(provider: Provider) -> dict:
         routes=provider.router.routes,
         servers=provider.servers,
     )
+    _restore_examples(spec, provider)
     for item in spec.get("paths", {}).values():
         for op in item.values():
             for param in op.get("parameters", ()):
@@ -28,6 +30,22 @@ def provider_spec(provider: Provider) -> dict:
                     param["required"] = True
                     param["schema"] = {"type": "string", "title": param["schema"].get("title", param["name"])}
     return spec
+
+
+def _restore_examples(spec: dict, provider: Provider) -> None:
+    """FastAPI drops null values while encoding the document, and the docs'
+    examples carry meaningful nulls: put each declared example back verbatim."""
+    for route in provider.router.routes:
+        if not isinstance(route, APIRoute):
+            continue
+        for method in route.methods:
+            op = spec["paths"][route.path_format][method.lower()]
+            for status, response in route.responses.items():
+                for media, declared in response.get("content", {}).items():
+                    target = op["responses"][str(status)]["content"][media]
+                    for key in ("example", "examples"):
+                        if key in declared:
+                            target[key] = declared[key]
 
 
 def render(spec: dict) -> str:

@@ -12,6 +12,9 @@ from emulator.core.timeutil import parse_instant
 
 def default_dir() -> Path:
     """fixtures/ of a source checkout, or the copy installed with the package."""
+    checkout = Path(__file__).resolve().parents[2] / "fixtures"
+    if (checkout / "tenants.json").exists():
+        return checkout
     from importlib.resources import files
 
     return Path(str(files("emulator.fixtures")))
