@@ -39,9 +39,9 @@ class Clock:
         self._mode = ClockMode.realtime
         self._speed = 1.0
         self._rate = 1.0
-        self._anchor_virtual = wall() if now is None else now
         self._anchor_wall = wall()
-        self.configure(mode=mode, speed=speed)
+        self._anchor_virtual = self._anchor_wall if now is None else now
+        self.configure(mode=mode, speed=speed, now=self._anchor_virtual)
 
     @property
     def mode(self) -> ClockMode:
