@@ -1,0 +1,20 @@
+# call-emulator: both APIs on port 8000.
+FROM python:3.12-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY emulator ./emulator
+COPY fixtures ./fixtures
+RUN pip install . \
+    && useradd --create-home --uid 10001 emulator
+
+USER emulator
+EXPOSE 8000
+HEALTHCHECK --interval=10s --timeout=3s --start-period=5s --retries=3 \
+    CMD python -c "import urllib.request,sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/_emulator/ready', timeout=2).status == 200 else 1)"
+CMD ["call-emulator", "serve", "--host", "0.0.0.0", "--port", "8000"]

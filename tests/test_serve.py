@@ -1,0 +1,100 @@
+"""The front door: `serve` starts a real server that answers both vendors,
+with demo traffic moving by default."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+
+from .conftest import HEPPU, TRILLET, Driver, make_app
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server():
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--clock", "manual", "--now", "2025-12-01T15:30:10Z"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 20
+    while True:
+        try:
+            if httpx.get(base + "/_emulator/ready", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            pytest.fail("server did not become ready:\n" + proc.stdout.read().decode())
+        time.sleep(0.05)
+    yield base
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_serve_answers_both_vendors_and_is_ready(server):
+    ready = httpx.get(server + "/_emulator/ready").json()
+    assert ready["ready"] is True and ready["calls"] >= 4
+    r = httpx.get(server + "/api/v1/calls/call_def456", headers=HEPPU)
+    assert r.status_code == 200 and r.json()["data"]["status"] == "active"
+    r = httpx.get(server + "/v2/api/active-calls/call-abc123", headers=TRILLET)
+    assert r.status_code == 404  # the Trillet example lives in 2024: history now
+
+
+def test_help_lists_every_option():
+    out = subprocess.run([sys.executable, "-m", "emulator", "serve", "--help"], capture_output=True, text=True, check=True).stdout
+    for flag in ("--host", "--port", "--seed", "--clock", "--speed", "--now", "--fixtures", "--tenants", "--no-demo", "--cors-origin"):
+        assert flag in out
+
+
+def test_environment_variables_configure_serve(monkeypatch):
+    import argparse
+
+    from emulator.cli import main, settings_from_args
+
+    monkeypatch.setenv("CALL_EMULATOR_SEED", "7")
+    monkeypatch.setenv("CALL_EMULATOR_CLOCK", "manual")
+    s = settings_from_args(argparse.Namespace(seed=None, clock=None, port=9999))
+    assert (s.seed, s.clock, s.port) == (7, "manual", 9999)
+    assert main(["openapi", "--check"]) == 0
+
+
+def test_demo_traffic_keeps_a_handful_of_calls_live():
+    d = Driver(make_app(now="2025-12-01T12:00:00Z", demo=True))
+    engine = d.engine
+    for _ in range(5):
+        now = engine.now()
+        live = [r for r in engine.store.records() if (s := r.at(now)) is not None and s.live]
+        assert 3 <= len(live) <= 60
+        d.advance(47)
+    # Demo calls are real calls: each vendor serves them.
+    now = engine.now()
+    org_calls = [r for r in engine.store.for_tenant("org_abc123") if r.plan.attributes.get("source") == "demo"]
+    r = d.http.get(f"/api/v1/calls/{org_calls[-1].plan.id}", headers=HEPPU)
+    assert r.status_code == 200
+    room = next(r.plan.room for r in engine.store.for_tenant("69cf4b468d2a8a6a8e39b684") if r.at(now) and r.at(now).room_open)
+    assert d.http.get(f"/v2/api/active-calls/{room}", headers=TRILLET).status_code == 200
+
+
+def test_demo_traffic_is_deterministic():
+    def ids():
+        d = Driver(make_app(now="2025-12-01T12:00:00Z", demo=True))
+        d.advance(120)
+        d.engine.now()
+        return [(r.plan.id, r.plan.contact_phone, r.plan.turns[:1]) for r in d.engine.store.records()]
+
+    first = ids()
+    assert len(first) > 4 and first == ids()
