@@ -98,3 +98,20 @@ def test_demo_traffic_is_deterministic():
 
     first = ids()
     assert len(first) > 4 and first == ids()
+
+
+def test_tenants_file_overrides_the_bundled_one(tmp_path):
+    import json
+
+    tenants = {
+        "tenants": [
+            {"id": "org_mine", "vendor": "heppu", "name": "Mine", "keys": ["my-key"], "agents": []},
+            {"id": "org_abc123", "vendor": "heppu", "name": "Acme", "keys": ["acme-only"], "agents": []},
+        ]
+    }
+    path = tmp_path / "tenants.json"
+    path.write_text(json.dumps(tenants))
+    d = Driver(make_app(tenants=path))
+    assert d.http.get("/api/v1/calls/call_abc123", headers=HEPPU).status_code == 401  # YOUR_API_KEY is not in this file
+    assert d.http.get("/api/v1/calls/call_abc123", headers={"x-api-key": "acme-only"}).status_code == 200
+    assert d.http.get("/api/v1/calls/call_abc123", headers={"x-api-key": "my-key"}).status_code == 403
