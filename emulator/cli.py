@@ -26,6 +26,7 @@ def _serve_parser(sub) -> None:
     p.add_argument("--demo-every", type=float, help=fields["demo_every"].description + " (default 8)")
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="Allowed CORS origin (repeatable)")
     p.add_argument("--log-level", help="Log level (default info)")
+    p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
