@@ -103,6 +103,13 @@ def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, prog
         schema = schemathesis.openapi.from_asgi(f"/_emulator/openapi/{name}.json", app)
         known = known_values(app)
         auths = [(f"credentials {i + 1}", h) for i, h in enumerate(CREDENTIALS.get(name, []))] + [("none", {})]
+        # Each multi-header credential also with one header left out (e.g. no workspace).
+        auths += [
+            (f"credentials {i + 1} without {k}", {kk: vv for kk, vv in h.items() if kk != k})
+            for i, h in enumerate(CREDENTIALS.get(name, []))
+            if len(h) > 1
+            for k in h
+        ]
         for result in schema.get_all_operations():
             op = result.ok()
             params = [p for p in _path_params(op.path)]
