@@ -139,3 +139,16 @@ def test_an_upstream_off_the_spec_is_passed_through_and_flagged(tmp_path):
     (saved,) = _files(out).values()
     assert any("$.data.status" in v and "enum" in v for v in saved["violations"])
     assert any("$.data" in v and "required" in v for v in saved["violations"])
+
+
+def test_an_unreachable_upstream_is_a_502_and_nothing_is_saved(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    out = tmp_path / "rec"
+    with serving(create_proxy(dead, out)) as proxy:
+        r = httpx.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU)
+    assert r.status_code == 502 and "upstream unreachable" in r.json()["error"]["message"]
+    assert not out.exists() or not any(out.rglob("*.json"))

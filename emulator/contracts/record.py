@@ -169,7 +169,12 @@ def create_proxy(upstream: str, out: Path, specs: dict[str, dict] | None = None)
         body = await request.body()
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers["accept-encoding"] = "identity"  # the bytes pass through as they came
-        r = await client.request(request.method, request.url.path, params=request.url.query or None, headers=headers, content=body)
+        try:
+            r = await client.request(request.method, request.url.path, params=request.url.query or None, headers=headers, content=body)
+        except httpx.HTTPError as e:
+            log.error("upstream unreachable: %s %s: %s", request.method, request.url.path, e)
+            message = json.dumps({"error": {"message": f"call-emulator record: upstream unreachable: {e!r}", "code": 502}})
+            return Response(message, status_code=502, media_type="application/json")
         content_type = r.headers.get("content-type", "")
         recorder.save(request.method, request.url.path, request.url.query, request.headers.keys(), body, r.status_code, content_type, r.content)
         passed = [(k, v) for k, v in r.headers.multi_items() if k.lower() not in HOP_BY_HOP]
