@@ -63,6 +63,12 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"Invalid {where} parameter {name!r}: {err.get('msg')}"
 
 
+def _error_body(path: str, status: int, message: str) -> dict:
+    """An error body in the shape of whoever owns `path`."""
+    provider = _provider_for(path)
+    return provider.error_body(status, message, {}) if provider else {"error": {"message": message, "code": status}}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Every error on a vendor path answers in that vendor's shape: FastAPI's
     own 404, 405 and validation errors included."""
@@ -106,6 +112,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(provider.router)
     app.include_router(control_router)
     install_error_handlers(app)
+    if settings.strict:
+        from emulator.contracts import selfcheck
+
+        selfcheck.install(app, error_body=_error_body)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -26,6 +26,7 @@ def _serve_parser(sub) -> None:
     p.add_argument("--demo-every", type=float, help=fields["demo_every"].description + " (default 8)")
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="Allowed CORS origin (repeatable)")
     p.add_argument("--log-level", help="Log level (default info)")
+    p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
@@ -79,7 +80,12 @@ def main(argv: list[str] | None = None) -> int:
     o = sub.add_parser("openapi", help="Write openapi/<provider>.json from the code")
     o.add_argument("--out", type=Path, default=Path("openapi"), help="Folder to write into (default ./openapi)")
     o.add_argument("--check", action="store_true", help="Only check the files are up to date (exit 1 if not)")
+    from emulator.contracts import cli as contracts_cli
+
+    contracts_cli.add_parsers(sub)
     args = parser.parse_args(argv)
+    if args.command in contracts_cli.COMMANDS:
+        return contracts_cli.run(args)
     if args.command == "serve":
         return serve(settings_from_args(args))
     if args.command == "openapi":

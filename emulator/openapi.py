@@ -28,7 +28,7 @@ def provider_spec(provider: Provider) -> dict:
             for param in op.get("parameters", ()):
                 if param["in"] == "header" and param["name"] in provider.required_headers:
                     param["required"] = True
-                    param["schema"] = {"type": "string", "title": param["schema"].get("title", param["name"])}
+                    param["schema"] = {"type": "string", "minLength": 1, "title": param["schema"].get("title", param["name"])}
     return spec
 
 

@@ -27,3 +27,4 @@ class Settings(BaseSettings):
     demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: str = Field("info", description="Log level")
+    strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")

@@ -34,6 +34,7 @@ TRILLET = {"x-api-key": TRILLET_KEY, "x-workspace-id": TRILLET_WORKSPACE}
 
 def make_app(now: str = "2025-12-01T15:30:10Z", **settings):
     settings.setdefault("demo", False)
+    settings.setdefault("strict", True)  # every response checked against the spec
     return create_app(Settings(clock="manual", now=now, **settings))
 
 

@@ -1,41 +1,98 @@
-"""schemathesis: generated requests against the app, every response checked
-against the published spec with the default checks."""
+"""schemathesis over every spec the app serves: generated requests, every
+response checked with the default checks (schema and status-code
+conformance included), with and without credentials, plus the stateful
+phase over the specs' links. The app runs in strict mode, so a response off
+the spec would also surface as a 5xx."""
 
 from __future__ import annotations
 
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.core.errors import NoLinksFound
+from schemathesis.core.failures import FailureGroup
 
-from .conftest import HEPPU, TRILLET, make_app
+from emulator.contracts.fuzz import CREDENTIALS, spec_names, start_instant, with_credentials
 
-# Frozen inside the life of the docs' active examples, so live calls exist.
-heppu_app = make_app(now="2025-12-01T15:30:10Z")
-trillet_app = make_app(now="2024-06-01T10:02:25Z")
-heppu = schemathesis.openapi.from_asgi("/_emulator/openapi/heppu.json", heppu_app)
-trillet = schemathesis.openapi.from_asgi("/_emulator/openapi/trillet.json", trillet_app)
+from .conftest import HEPPU, make_app
 
-FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
-
-
-@heppu.parametrize()
-@FAST
-def test_heppu_conforms(case):
-    case.call_and_validate(headers=HEPPU)
+FAST = settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+STATEFUL = settings(max_examples=15, stateful_step_count=6, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
 
-@heppu.parametrize()
-@FAST
-def test_heppu_conforms_without_credentials(case):
-    case.call_and_validate()
+def _schema(name: str):
+    app = make_app(now=start_instant(name))
+    return schemathesis.openapi.from_asgi(f"/_emulator/openapi/{name}.json", app)
 
 
-@trillet.parametrize()
-@FAST
-def test_trillet_conforms(case):
-    case.call_and_validate(headers=TRILLET)
+def _with(schema, headers: dict | None):
+    @schema.parametrize()
+    @FAST
+    def test(case):
+        if headers is None:
+            case.call_and_validate()
+        else:
+            # The credentials ride on the case (so probes that drop a header
+            # really drop it) and are named to the checks as explicit.
+            with_credentials(case, headers)
+            case.validate_response(case.call(), headers=headers)
+
+    return test
 
 
-@trillet.parametrize()
-@FAST
-def test_trillet_conforms_with_generated_headers(case):
-    case.call_and_validate()
+def _conformance_tests(name: str) -> None:
+    schema = _schema(name)
+    for i, headers in enumerate(CREDENTIALS.get(name, [{}])):
+        globals()[f"test_{name}_conforms_{i}"] = _with(schema, headers)
+    if name in CREDENTIALS:
+        globals()[f"test_{name}_conforms_without_credentials"] = _with(schema, None)
+
+
+SPECS = spec_names(make_app())
+for _name in SPECS:
+    _conformance_tests(_name)
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_stateful_links(name):
+    schema = _schema(name)
+    headers = (CREDENTIALS.get(name) or [{}])[0]
+
+    class Machine(schema.as_state_machine()):
+        def before_call(self, case):
+            with_credentials(case, headers)
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, headers=headers, additional_checks=additional_checks)
+
+    try:
+        Machine.run(settings=STATEFUL)
+    except NoLinksFound:
+        pytest.skip(f"{name}: no links between its operations (yet)")
+
+
+def test_every_served_spec_is_covered():
+    assert {"heppu", "trillet"} <= set(SPECS)
+
+
+def test_the_checks_catch_a_response_off_the_spec(monkeypatch):
+    """With strict mode off, the schemathesis checks themselves find an
+    off-spec body and an undeclared status."""
+    from emulator.providers.base import VendorError
+    from emulator.providers.heppu import render
+
+    real = render.call
+    app = make_app(strict=False)
+    schema = schemathesis.openapi.from_asgi("/_emulator/openapi/heppu.json", app)
+    op = schema["/api/v1/calls/{callId}"]["GET"]
+
+    monkeypatch.setattr(render, "call", lambda s: real(s).model_copy(update={"direction": "sideways"}))
+    with pytest.raises(FailureGroup, match="(?i)schema"):
+        op.Case(path_parameters={"callId": "call_abc123"}).call_and_validate(headers=HEPPU)
+
+    def teapot(s):
+        raise VendorError(418, "teapot")
+
+    monkeypatch.setattr(render, "call", teapot)
+    with pytest.raises(FailureGroup, match="(?i)status code"):
+        op.Case(path_parameters={"callId": "call_abc123"}).call_and_validate(headers=HEPPU)

@@ -1,0 +1,111 @@
+"""`call-emulator contract` against a real server: the emulator itself shows
+no drift; a deliberately drifted server shows each kind of drift once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from emulator.cli import main
+from emulator.contracts.contract import WRITE_CHECKS, run_contract
+
+from .conftest import EXAMPLES, HEPPU_KEY, TRILLET_KEY, TRILLET_WORKSPACE, make_app
+from .live import serving
+
+
+@pytest.fixture(scope="module")
+def heppu_url():
+    with serving(make_app()) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def trillet_url():
+    with serving(make_app(now="2024-06-01T10:02:25Z")) as url:
+        yield url
+
+
+def drifted_heppu() -> FastAPI:
+    """Heppu as it might drift: phoneNumber renamed, duration a string,
+    direction null, an unknown call answered 410, and FastAPI's own 401 body."""
+    app = FastAPI()
+
+    @app.get("/api/v1/calls/{call_id}")
+    async def get_call(call_id: str, request: Request):
+        if request.headers.get("x-api-key") != HEPPU_KEY:
+            return JSONResponse({"detail": "Not authenticated"}, 401)
+        if call_id != "call_abc123":
+            return JSONResponse({"error": {"message": "Call is gone", "code": 410}}, 410)
+        data = dict(EXAMPLES["heppu"]["completed"]["data"])
+        data["phone"] = data.pop("phoneNumber")
+        data["duration"] = str(data["duration"])
+        data["direction"] = None
+        return {"data": data}
+
+    return app
+
+
+def test_the_emulator_has_no_drift_from_its_spec(heppu_url, trillet_url, capsys):
+    assert main(["contract", "--provider", "heppu", "--base-url", heppu_url, "--api-key", HEPPU_KEY, "--call-id", "call_abc123"]) == 0
+    out = capsys.readouterr().out
+    assert "no drift" in out and "valid credentials" in out and "unknown id" in out
+    code = main(
+        ["contract", "--provider", "trillet", "--base-url", trillet_url, "--api-key", TRILLET_KEY,
+         "--workspace-id", TRILLET_WORKSPACE, "--room-name", "call-abc123", "--format", "json"]
+    )
+    report = json.loads(capsys.readouterr().out)
+    assert code == 0 and report["drift"] is False and report["findings"] == []
+    assert {p["name"]: p["status"] for p in report["probes"]} == {
+        "valid credentials": 200, "no credentials": 401, "without x-workspace-id": 400, "unknown id": 404,
+    }
+
+
+def test_a_drifted_server_shows_each_kind_once():
+    with serving(drifted_heppu()) as url:
+        report = run_contract("heppu", url, HEPPU_KEY, call_id="call_abc123")
+    found = sorted((f.kind, f.path, f.status) for f in report.findings)
+    assert found == [
+        ("error_body", "$", 401),
+        ("extra_field", "$.data.phone", 200),
+        ("missing_field", "$.data.phoneNumber", 200),
+        ("nullability", "$.data.direction", 200),
+        ("type_mismatch", "$.data.duration", 200),
+        ("undeclared_status", "$", 410),
+    ]
+    by_kind = {f.kind: f for f in report.findings}
+    assert "string" in by_kind["type_mismatch"].detail and "integer" in by_kind["type_mismatch"].detail
+    assert "Not authenticated" in by_kind["error_body"].detail
+    assert all(f.operation == "GET /api/v1/calls/{callId}" for f in report.findings)
+
+
+def test_drift_exits_non_zero_with_a_readable_report(capsys):
+    with serving(drifted_heppu()) as url:
+        code = main(["contract", "--provider", "heppu", "--base-url", url, "--api-key", HEPPU_KEY, "--call-id", "call_abc123"])
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "DRIFT, 6 finding(s)" in out
+    assert "missing_field (required by the spec, missing from the response):" in out
+    assert "$.data.phoneNumber" in out
+
+
+def test_write_checks_run_only_when_allowed_and_skip_what_the_spec_lacks(heppu_url):
+    read_only = run_contract("heppu", heppu_url, HEPPU_KEY, call_id="call_abc123")
+    assert all(p.method == "GET" for p in read_only.probes)
+    assert any("--allow-writes" in n for n in read_only.notes)
+    writes = run_contract("heppu", heppu_url, HEPPU_KEY, call_id="call_abc123", allow_writes=True)
+    spec_ops = {op["operationId"] for item in make_app().state.specs["heppu"]["paths"].values() for op in item.values()}
+    for w in (w for w in WRITE_CHECKS if w.provider == "heppu"):
+        ran = any(p.name == "write" and p.operation == w.operation_id for p in writes.probes)
+        noted = any(w.operation_id in n for n in writes.notes)
+        assert ran or noted, w
+        if w.operation_id not in spec_ops and not any(p.name == "write" and p.method == w.method for p in writes.probes):
+            assert any(f"{w.operation_id} ({w.method} {w.path}) skipped: not in the spec" in n for n in writes.notes)
+    assert not writes.drift
+
+
+def test_trillet_needs_a_workspace(capsys):
+    assert main(["contract", "--provider", "trillet", "--base-url", "http://127.0.0.1:9", "--api-key", "k"]) == 2
+    assert "--workspace-id" in capsys.readouterr().err

@@ -1,0 +1,154 @@
+"""`call-emulator record` with another emulator as the upstream, and the
+replay check of what it saved."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from emulator.cli import main
+from emulator.contracts.record import Normaliser, create_proxy
+
+from .conftest import EXAMPLES, HEPPU, TRILLET, make_app
+from .live import serving
+
+NOW = "2025-12-01T15:30:10Z"
+
+
+def _requests(proxy: str) -> list[tuple[str, dict]]:
+    return [
+        ("/api/v1/calls/call_abc123", HEPPU),
+        ("/api/v1/calls/call_def456", HEPPU),
+        ("/api/v1/calls/nope", HEPPU),
+        ("/api/v1/calls/call_abc123", {}),
+        ("/v2/api/active-calls/call-abc123", TRILLET),
+    ]
+
+
+@pytest.fixture
+def recorded(tmp_path):
+    """Recordings of a few exchanges through the proxy, and what the client saw."""
+    out = tmp_path / "rec"
+    with serving(make_app(now=NOW)) as upstream, serving(create_proxy(upstream, out)) as proxy:
+        seen = []
+        for path, headers in _requests(proxy):
+            via = httpx.get(proxy + path, headers=headers)
+            direct = httpx.get(upstream + path, headers=headers)
+            seen.append((path, via, direct))
+    return out, seen
+
+
+def _files(out):
+    return {p.relative_to(out).as_posix(): json.loads(p.read_text()) for p in sorted(out.rglob("*.json"))}
+
+
+def test_the_proxy_returns_the_upstream_response_unchanged(recorded):
+    _, seen = recorded
+    for path, via, direct in seen:
+        assert (via.status_code, via.content) == (direct.status_code, direct.content), path
+        assert via.headers["content-type"] == direct.headers["content-type"]
+    assert [v.status_code for _, v, _ in seen] == [200, 200, 404, 401, 404]  # trillet call ended by 15:30 on 2025-12-01
+
+
+def test_recordings_are_normalised_and_keep_their_relations(recorded):
+    out, _ = recorded
+    files = _files(out)
+    assert sorted(files) == [
+        "heppu/getCall/0001-get-200.json",
+        "heppu/getCall/0002-get-200.json",
+        "heppu/getCall/0003-get-404.json",
+        "heppu/getCall/0004-get-401.json",
+        "trillet/getActiveCall/0005-get-404.json",
+    ]
+    first = files["heppu/getCall/0001-get-200.json"]
+    text = json.dumps({k: first[k] for k in ("request", "response")})
+    for raw in ("call_abc123", "+14155551234", "2025-12-01T", "550e8400-e29b-41d4-a716-446655440000", "YOUR_API_KEY"):
+        assert raw not in text, raw
+    assert first["request"]["path"] == "/api/v1/calls/<id:1>"
+    data = first["response"]["body"]["data"]
+    assert data["id"] == "<id:1>"  # the same call as in the path
+    assert data["status"] == "completed" and isinstance(data["duration"], int)  # what is not an id stays
+    assert data["phoneNumber"].startswith("<phone:") and data["createdAt"].startswith("<time:")
+    assert data["agent"]["name"].startswith("<name:")
+    assert first["request"]["headers"] == ["x-api-key"]
+    assert first["violations"] == []
+    assert first["replay"]["path"] == "/api/v1/calls/call_abc123"
+
+
+def test_normaliser_numbers_each_kind_and_reuses_placeholders():
+    n = Normaliser()
+    body = {"id": "a", "parent": {"callId": "a", "roomName": "r"}, "at": "2024-01-01T00:00:00Z", "to": "+14155550100",
+            "from": "+14155550100", "customerName": "Jo", "status": "active", "list": [{"id": "b"}, {"id": "a"}]}
+    assert n.value(body) == {"id": "<id:1>", "parent": {"callId": "<id:1>", "roomName": "<id:2>"}, "at": "<time:1>",
+                             "to": "<phone:1>", "from": "<phone:1>", "customerName": "<name:1>", "status": "active",
+                             "list": [{"id": "<id:3>"}, {"id": "<id:1>"}]}
+
+
+def test_replay_against_an_emulator_finds_no_differences(recorded, capsys):
+    out, _ = recorded
+    with serving(make_app(now=NOW)) as emulator:
+        code = main(["replay", str(out), "--base-url", emulator, "--header", "x-api-key:YOUR_API_KEY",
+                     "--header", "x-workspace-id:69cf4b468d2a8a6a8e39b684"])
+    assert code == 0, capsys.readouterr().out
+    assert "replayed 5 recording(s)" in capsys.readouterr().out
+
+
+def test_replay_reports_structural_differences(recorded, capsys):
+    out, _ = recorded
+    drifted = FastAPI()
+
+    @drifted.get("/api/v1/calls/{call_id}")
+    async def get_call(call_id: str):
+        data = dict(EXAMPLES["heppu"]["completed"]["data"])
+        data["phone"] = data.pop("phoneNumber")
+        data["duration"] = "145"
+        return {"data": data}
+
+    @drifted.get("/v2/api/active-calls/{room}")
+    async def active(room: str):
+        return {"error": "Not Found", "message": "gone"}  # 200 where the recording has 404
+
+    with serving(drifted) as url:
+        code = main(["replay", str(out), "--base-url", url, "--format", "json"])
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1
+    by_file = {r["file"]: r["differences"] for r in report["results"]}
+    assert by_file["heppu/getCall/0001-get-200.json"] == [
+        "$.data.phoneNumber: in the recording, not in the response",
+        "$.data.duration: integer in the recording, string in the response",
+        "$.data.phone: in the response, not in the recording",
+    ]
+    assert by_file["heppu/getCall/0003-get-404.json"] == ["status: 404 in the recording, 200 in the response"]
+    assert by_file["trillet/getActiveCall/0005-get-404.json"] == ["status: 404 in the recording, 200 in the response"]
+
+
+def test_an_upstream_off_the_spec_is_passed_through_and_flagged(tmp_path):
+    upstream = FastAPI()
+
+    @upstream.get("/api/v1/calls/{call_id}")
+    async def get_call(call_id: str):
+        return {"data": {"id": call_id, "status": "exploded"}}
+
+    out = tmp_path / "rec"
+    with serving(upstream) as up, serving(create_proxy(up, out)) as proxy:
+        r = httpx.get(proxy + "/api/v1/calls/call_x", headers=HEPPU)
+    assert r.status_code == 200 and r.json() == {"data": {"id": "call_x", "status": "exploded"}}
+    (saved,) = _files(out).values()
+    assert any("$.data.status" in v and "enum" in v for v in saved["violations"])
+    assert any("$.data" in v and "required" in v for v in saved["violations"])
+
+
+def test_an_unreachable_upstream_is_a_502_and_nothing_is_saved(tmp_path):
+    import socket
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    out = tmp_path / "rec"
+    with serving(create_proxy(dead, out)) as proxy:
+        r = httpx.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU)
+    assert r.status_code == 502 and "upstream unreachable" in r.json()["error"]["message"]
+    assert not out.exists() or not any(out.rglob("*.json"))
