@@ -4,7 +4,6 @@ pydantic models that serve responses."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 from fastapi.openapi.utils import get_openapi
 from fastapi.routing import APIRoute
@@ -23,6 +22,7 @@ def provider_spec(provider: Provider) -> dict:
         servers=provider.servers,
     )
     _restore_examples(spec, provider)
+    _validation_errors_are_400(spec)
     for item in spec.get("paths", {}).values():
         for op in item.values():
             for param in op.get("parameters", ()):
@@ -48,15 +48,21 @@ def _restore_examples(spec: dict, provider: Provider) -> None:
                             target[key] = declared[key]
 
 
+def _validation_errors_are_400(spec: dict) -> None:
+    """FastAPI documents 422 with its own body; the app answers bad input
+    with 400 in the vendor's error shape (app.install_error_handlers)."""
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            if op.get("responses", {}).pop("422", None) is not None and "400" not in op["responses"]:
+                op["responses"]["400"] = {
+                    "description": "Invalid parameters or body",
+                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+                }
+    schemas = spec.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" not in json.dumps(spec.get("paths", {})):
+        schemas.pop("HTTPValidationError", None)
+        schemas.pop("ValidationError", None)
+
+
 def render(spec: dict) -> str:
     return json.dumps(spec, indent=2, ensure_ascii=False) + "\n"
-
-
-def write_specs(providers: list[Provider], out: Path) -> list[Path]:
-    out.mkdir(parents=True, exist_ok=True)
-    written = []
-    for provider in providers:
-        path = out / f"{provider.name}.json"
-        path.write_text(render(provider_spec(provider)))
-        written.append(path)
-    return written
