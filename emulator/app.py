@@ -56,6 +56,8 @@ def _provider_for(path: str) -> Provider | None:
 
 def _validation_message(exc: RequestValidationError) -> str:
     err = exc.errors()[0]
+    if err.get("type") == "json_invalid":
+        return f"Malformed JSON body: {err.get('ctx', {}).get('error', err.get('msg'))}"
     loc = [str(x) for x in err.get("loc", ())]
     where, name = (loc[0], ".".join(loc[1:])) if loc else ("request", "")
     if where == "body":

@@ -23,6 +23,7 @@ def provider_spec(provider: Provider) -> dict:
         servers=provider.servers,
     )
     _restore_examples(spec, provider)
+    _drop_undeclared_422(spec, provider)
     for item in spec.get("paths", {}).values():
         for op in item.values():
             for param in op.get("parameters", ()):
@@ -46,6 +47,24 @@ def _restore_examples(spec: dict, provider: Provider) -> None:
                     for key in ("example", "examples"):
                         if key in declared:
                             target[key] = declared[key]
+
+
+def _drop_undeclared_422(spec: dict, provider: Provider) -> None:
+    """FastAPI adds a 422 to every route with parameters; the emulator answers
+    validation errors with the vendor's own status (docs/fidelity.md), so a
+    422 stays only where a route declares one."""
+    for route in provider.router.routes:
+        if not isinstance(route, APIRoute) or 422 in route.responses or "422" in route.responses:
+            continue
+        for method in route.methods:
+            spec["paths"][route.path_format][method.lower()]["responses"].pop("422", None)
+    text = json.dumps(spec["paths"])
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        if f'"#/components/schemas/{name}"' not in text and name in schemas:
+            if name == "ValidationError" and '"#/components/schemas/ValidationError"' in json.dumps(schemas.get("HTTPValidationError", {})):
+                continue
+            schemas.pop(name)
 
 
 def render(spec: dict) -> str:
