@@ -301,9 +301,7 @@ def _item_time(now: float, item: BatchCallItem, default_at: float | None, index:
     if item.scheduledAt is not None:
         return instant(item.scheduledAt)
     if item.localScheduleTime is not None:
-        zone = item.timezone or (item.callMetadata.timezone if item.callMetadata else None)
-        if zone is None:
-            raise VendorError(400, f"calls[{index}].timezone: Required with localScheduleTime")
+        zone = item.timezone or (item.callMetadata.timezone if item.callMetadata else None) or "UTC"
         try:
             return next_local_time(now, zone, item.localScheduleTime)
         except Exception:

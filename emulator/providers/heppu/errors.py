@@ -45,6 +45,10 @@ def bad_request(description: str = "Invalid request", **examples: tuple[int, str
     return {400: _invented(description, **examples)}
 
 
+def conflict(description: str, **examples: tuple[int, str]) -> dict:
+    return {409: _invented(description, **examples)}
+
+
 VALIDATION = {
     "invalid_agent_id": (400, "Invalid request body field 'agentId': Invalid agent ID format"),
     "invalid_phone": (400, "Invalid request body field 'phoneNumber': Phone number must be in E.164 format (+1234567890)"),

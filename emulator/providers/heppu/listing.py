@@ -61,12 +61,12 @@ def _date(name: str, value: str | None) -> float | None:
     },
 )
 async def list_calls(
-    agentId: str | None = Query(None, description="Only calls of this agent"),
-    status: CallStatus | None = Query(None, description="Only calls in this status now"),
-    direction: Literal["inbound", "outbound"] | None = Query(None),
-    phoneNumber: str | None = Query(None, description="Calls whose contact's or agent's number is this (E.164)"),
-    startDate: str | None = Query(None, description="Calls created at or after this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
-    endDate: str | None = Query(None, description="Calls created at or before this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
+    agentId: str = Query(None, description="Only calls of this agent"),
+    status: CallStatus = Query(None, description="Only calls in this status now"),
+    direction: Literal["inbound", "outbound"] = Query(None),
+    phoneNumber: str = Query(None, description="Calls whose contact's or agent's number is this (E.164)"),
+    startDate: str = Query(None, description="Calls created at or after this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
+    endDate: str = Query(None, description="Calls created at or before this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
     limit: int = Query(policy.LIST_LIMIT_DEFAULT, ge=1, le=policy.LIST_LIMIT_MAX),
     offset: int = Query(0, ge=0),
     sortBy: Literal["createdAt", "scheduledAt"] = Query("createdAt"),

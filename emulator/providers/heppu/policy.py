@@ -8,9 +8,10 @@ CREATED = 201
 # Batch: some calls scheduled, some not (batch guide).
 PARTIAL = 207
 # Cancelling a call that already ended (completed, failed, cancelled,
-# no_answer, busy): 400, the Calls overview's "invalid request"; 409 is only
-# on the generic Errors page.
-CANCEL_ENDED = 400
+# no_answer, busy): 409, the Errors page's status for a request that is well
+# formed but conflicts with the resource's state. (400 is kept for requests
+# that are malformed.)
+CANCEL_ENDED = 409
 # Body size limit on every Heppu write route.
 MAX_BODY_BYTES = 1024 * 1024
 

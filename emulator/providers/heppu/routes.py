@@ -72,7 +72,7 @@ def owned_call(ctx: HeppuContext, call_id: str):
                 }
             },
         },
-        **errors.bad_request(
+        **errors.conflict(
             "The call has already ended", already_ended=(policy.CANCEL_ENDED, "Cannot cancel call: it is already completed")
         ),
         **errors.UNAUTHORIZED,

@@ -9,7 +9,7 @@ import re
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, AliasChoices, BaseModel, ConfigDict, Field, SkipValidation
+from pydantic import AfterValidator, AliasChoices, BeforeValidator, BaseModel, ConfigDict, Field, SkipValidation
 from pydantic_core import PydanticCustomError
 
 from emulator.core.timeutil import parse_instant
@@ -22,8 +22,9 @@ LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 # "2 hours", "30 minutes", "1 day", "90s", "1h"...
 INTERVAL = re.compile(r"^\s*(\d{1,6})\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.I)
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-# Instants a response can print: 1970-01-01 .. 9999-12-30.
-_MIN_INSTANT, _MAX_INSTANT = 0.0, 253402041600.0
+# Instants a response can print: 0001-01-02 .. 9999-12-30 (an instant outside,
+# reachable with an extreme UTC offset, is clamped).
+_MIN_INSTANT, _MAX_INSTANT = -62135510400.0, 253402041600.0
 
 
 def _agent_id(v: str) -> str:
@@ -49,9 +50,7 @@ def instant(v: str) -> float:
         ts = parse_instant(v)
     except (ValueError, OverflowError):
         raise PydanticCustomError("date_time", "Must be an ISO 8601 date-time, e.g. 2025-12-01T14:00:00Z") from None
-    if not _MIN_INSTANT <= ts <= _MAX_INSTANT:
-        raise PydanticCustomError("date_time", "Must be a date-time between 1970 and 9999")
-    return ts
+    return min(max(ts, _MIN_INSTANT), _MAX_INSTANT)
 
 
 def _instant(v: str) -> str:
@@ -89,8 +88,14 @@ Phone = Annotated[str, AfterValidator(_e164), Field(json_schema_extra={"pattern"
 Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"format": "email"}, examples=["john@example.com"])]
 Instant = Annotated[str, AfterValidator(_instant), Field(json_schema_extra={"format": "date-time"}, examples=["2025-12-01T14:00:00Z"])]
 Interval = Annotated[str, AfterValidator(_interval), Field(examples=["2 hours"], json_schema_extra={"pattern": INTERVAL.pattern})]
-Priority = Annotated[int, Field(ge=0, le=10, description="0 = highest, 10 = lowest")]
-Retries = Annotated[int, Field(ge=0, le=policy.MAX_RETRIES)]
+def _integral(v: Any) -> Any:
+    """JSON has one number type: 5.0 is the integer 5 (as JSON Schema says);
+    strings and booleans stay rejected."""
+    return int(v) if isinstance(v, float) and v.is_integer() else v
+
+
+Priority = Annotated[int, Field(ge=0, le=10, description="0 = highest, 10 = lowest"), BeforeValidator(_integral)]
+Retries = Annotated[int, Field(ge=0, le=policy.MAX_RETRIES), BeforeValidator(_integral)]
 Timezone = Annotated[str, AfterValidator(_timezone), Field(examples=["America/New_York"])]
 LocalTime = Annotated[str, Field(pattern=LOCAL_TIME, examples=["09:00"])]
 
