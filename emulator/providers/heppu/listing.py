@@ -78,6 +78,10 @@ async def list_calls(
     store = ctx.engine.store
     index = store.tenant_index(ctx.tenant.id)
     # Calls exist from their createdAt: the window is [startDate, min(endDate, now)].
+    # createdAt prints whole seconds: an endDate of a whole second takes in
+    # the calls whose printed createdAt is that second.
+    if end is not None and end == int(end):
+        end += 0.999999
     upper = now if end is None else min(end, now)
     lo = 0 if start is None else bisect_left(index, (start,))
     hi = max(lo, bisect_right(index, (upper, _INF)))
