@@ -49,6 +49,12 @@ def _date(name: str, value: str | None) -> float | None:
             "links": {
                 "GetFirstCall": {"operationId": "getCall", "parameters": {"callId": "$response.body#/data/calls/0/id"}},
                 "CancelFirstCall": {"operationId": "cancelCall", "parameters": {"callId": "$response.body#/data/calls/0/id"}},
+                "ScheduleCallBack": {
+                    "operationId": "scheduleCall",
+                    "description": "Call the first call's contact again with the same agent",
+                    "requestBody": {"agentId": "$response.body#/data/calls/0/agent/id",
+                                    "contactPhone": "$response.body#/data/calls/0/contact/phone"},
+                },
             },
         },
         **errors.bad_request(
