@@ -260,10 +260,19 @@ def test_cancel_an_ended_call_is_a_conflict(driver, call_id, instant):
     assert get(driver, call_id) == before
 
 
-def test_cancel_twice_and_no_answer_busy_are_conflicts(driver):
+def test_cancel_twice_is_a_conflict(driver):
     call = outbound(driver)
     _assert_cancelled(driver, call["id"])
     assert "already cancelled" in error(driver.http.delete(f"/api/v1/calls/{call['id']}", headers=HEPPU), 409)
+
+
+def test_cancel_a_no_answer_or_busy_call_is_a_conflict(driver):
+    ids = [schedule(driver, contactPhone=f"+1415559{i:04d}")["id"] for i in range(24)]
+    driver.advance(600)
+    unanswered = {i: get(driver, i)["status"] for i in ids if get(driver, i)["status"] in ("no_answer", "busy")}
+    assert unanswered
+    for call_id, status in unanswered.items():
+        assert error(driver.http.delete(f"/api/v1/calls/{call_id}", headers=HEPPU), 409) == f"Cannot cancel call: it is already {status}"
 
 
 def test_cancel_unknown_or_foreign_call(driver):
@@ -346,6 +355,16 @@ def test_schedule_rejects_bad_input_and_stores_nothing(driver, body, status, nee
     message = error(driver.http.post("/api/v1/calls/schedule", headers=HEPPU, json=full), status)
     assert needle in message
     assert total(driver) == before
+
+
+def test_an_inactive_agent_cannot_call(driver):
+    from dataclasses import replace
+
+    tenants = driver.engine.tenants
+    org = tenants.get("org_abc123")
+    tenants.add(replace(org, agents=tuple(replace(a, status="inactive") if a.id == SALES else a for a in org.agents)))
+    r = driver.http.post("/api/v1/calls/outbound", headers=HEPPU, json={"agentId": SALES, "phoneNumber": "+14155550199"})
+    assert error(r, 400) == f"Agent {SALES} is inactive"
 
 
 def test_missing_required_fields(driver):
@@ -557,7 +576,7 @@ def test_no_answer_and_busy_are_retried_per_intervals(driver):
         assert meta["retryAttempt"] == 2 and meta["previousCallId"] == first
 
 
-def test_retries_are_the_same_whenever_they_are_read(make_driver=None):
+def test_retries_are_the_same_whenever_they_are_read():
     from .conftest import Driver, make_app
 
     def run(reads):
