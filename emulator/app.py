@@ -56,6 +56,8 @@ def _provider_for(path: str) -> Provider | None:
 
 def _validation_message(exc: RequestValidationError) -> str:
     err = exc.errors()[0]
+    if err.get("type") == "json_invalid":
+        return f"Malformed JSON body: {err.get('ctx', {}).get('error', err.get('msg'))}"
     loc = [str(x) for x in err.get("loc", ())]
     where, name = (loc[0], ".".join(loc[1:])) if loc else ("request", "")
     if where == "body":
@@ -86,8 +88,19 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code) or str(exc.detail)
-        return vendor(request, exc.status_code, message, headers=exc.headers) or JSONResponse(
-            {"error": {"message": message, "code": exc.status_code}}, exc.status_code, headers=exc.headers
+        headers = exc.headers
+        provider = _provider_for(request.url.path)
+        if exc.status_code == 405 and provider is not None:
+            # Starlette names only the first matching route's methods; a path
+            # served by several routes (GET and DELETE) allows them all.
+            # A literal path (/calls/schedule) shadows a template (/calls/{callId}).
+            path = request.url.path
+            matching = [r for r in provider.router.routes if getattr(r, "path_regex", None) and r.path_regex.match(path)]
+            literal = [r for r in matching if getattr(r, "path", None) == path]
+            allowed = {m for r in (literal or matching) for m in (r.methods or ())}
+            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))} if allowed else headers
+        return vendor(request, exc.status_code, message, headers=headers) or JSONResponse(
+            {"error": {"message": message, "code": exc.status_code}}, exc.status_code, headers=headers
         )
 
     @app.exception_handler(RequestValidationError)

@@ -28,6 +28,6 @@ def test_fuzz_reports_off_spec_answers_as_failures_and_5xx(monkeypatch):
 
     real = render.call
     monkeypatch.setattr(render, "call", lambda s: real(s).model_copy(update={"status": "exploded"}))
-    summary = run(total=60, specs=["heppu"])
+    summary = run(total=400, specs=["heppu"])
     assert summary.server_errors > 0 and summary.failures > 0
     assert "exploded" in summary.render() or summary.failure_details

@@ -52,7 +52,7 @@ class WriteCheck:
 
 WRITE_CHECKS = [
     WriteCheck("heppu", "scheduleCall", "POST", "/api/v1/calls/schedule"),
-    WriteCheck("heppu", "createOutboundCall", "POST", "/api/v1/calls/outbound"),
+    WriteCheck("heppu", "outboundCall", "POST", "/api/v1/calls/outbound"),
     WriteCheck("heppu", "cancelCall", "DELETE", "/api/v1/calls/{callId}", takes=(("callId", "id"),)),
     WriteCheck("trillet", "createOutboundCall", "POST", "/v1/api/call"),
     WriteCheck("trillet", "removeAgent", "POST", "/v2/api/active-calls/{roomName}/remove-agent", takes=(("roomName", "roomName"),)),

@@ -49,13 +49,24 @@ class Engine:
     def snapshot(self, record: CallRecord, now: float | None = None) -> CallSnapshot | None:
         return record.at(self.now(record.plan.tenant) if now is None else now)
 
-    def create_call(self, *, tenant: Tenant, agent: Agent, style: CallStyle, **plan_args) -> CallRecord:
+    def create_call(
+        self,
+        *,
+        tenant: Tenant,
+        agent: Agent,
+        style: CallStyle,
+        seed_stream: tuple[str, int] | None = None,
+        **plan_args,
+    ) -> CallRecord:
         """A new call for `tenant`, created at its now, drawn from the seed
-        with `plan_args` given by the request."""
-        index = self.store.next_index(tenant.id)
+        with `plan_args` given by the request. `seed_stream` (stream, index)
+        draws from a stream of the caller's choosing instead of the tenant's
+        counter, for calls whose identity must not depend on when they were
+        materialised (a retry drawn from its chain)."""
+        stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
         created_at = plan_args.pop("created_at", None)
         plan = self.generator.plan(
-            stream=tenant.id,
+            stream=stream,
             index=index,
             tenant=tenant.id,
             agent=agent,

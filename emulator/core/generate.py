@@ -146,11 +146,14 @@ class Generator:
         contact_email: str | None = None,
         variables: dict | None = None,
         script: str | None = None,
+        fill_contact: bool = True,
         **overrides,
     ) -> CallPlan:
         """A whole call, drawn from the seed. `variables` fill the script's
         placeholders ahead of generated values; `overrides` replace any plan
-        field after drawing (outcome, timings, metadata...)."""
+        field after drawing (outcome, timings, metadata...). With
+        `fill_contact=False` a contact name or email not given stays unset
+        (the conversation still addresses a generated person)."""
         rng = self.rng(stream, index)
         people = self._people(rng)
         if contact_name:
@@ -190,8 +193,8 @@ class Generator:
             agent_type=agent.type,
             agent_phone=agent.phone_numbers[0] if agent.phone_numbers else None,
             contact_phone=phone,
-            contact_name=name,
-            contact_email=contact_email if contact_email is not None else people["email"],
+            contact_name=name if fill_contact else contact_name,
+            contact_email=contact_email if contact_email is not None or not fill_contact else people["email"],
             waiting_status="queued" if style.queued else "initiated",
             ring_at=ring_at,
             answer_at=round(ring_at + ring_for, 3) if answered else None,

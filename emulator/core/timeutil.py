@@ -23,10 +23,11 @@ def to_datetime(ts: float) -> datetime:
 
 def iso_seconds(ts: float) -> str:
     """2025-12-01T14:00:00Z: whole seconds, truncated."""
-    return to_datetime(ts).strftime("%Y-%m-%dT%H:%M:%SZ")
+    d = to_datetime(ts)
+    return f"{d.year:04d}" + d.strftime("-%m-%dT%H:%M:%SZ")  # %Y does not pad years before 1000
 
 
 def iso_millis(ts: float) -> str:
     """2024-06-01T10:00:00.000Z: milliseconds, truncated."""
     d = to_datetime(ts)
-    return d.strftime("%Y-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+    return f"{d.year:04d}" + d.strftime("-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"

@@ -44,3 +44,6 @@ PROVIDER = Provider(
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
 )
+
+# Routes beyond Get Call register on the same router.
+from emulator.providers.heppu import create, listing  # noqa: E402,F401

@@ -26,3 +26,39 @@ def _error(description: str, *examples: str) -> dict:
 UNAUTHORIZED = {401: _error("Missing or invalid API key", "unauthorized")}
 FORBIDDEN = {403: _error("The call belongs to a different organization", "forbidden")}
 NOT_FOUND = {404: _error("No such call", "not_found")}
+
+
+def _invented(description: str, **examples: tuple[int, str]) -> dict:
+    """An error response with examples of the emulator's own messages."""
+    return {
+        "model": ErrorResponse,
+        "description": description,
+        "content": {
+            "application/json": {
+                "examples": {name: {"value": error_body(status, message, {})} for name, (status, message) in examples.items()}
+            }
+        },
+    }
+
+
+def bad_request(description: str = "Invalid request", **examples: tuple[int, str]) -> dict:
+    return {400: _invented(description, **examples)}
+
+
+def conflict(description: str, **examples: tuple[int, str]) -> dict:
+    return {409: _invented(description, **examples)}
+
+
+VALIDATION = {
+    "invalid_agent_id": (400, "Invalid request body field 'agentId': Invalid agent ID format"),
+    "invalid_phone": (400, "Invalid request body field 'phoneNumber': Phone number must be in E.164 format (+1234567890)"),
+}
+AGENT_ERRORS = {
+    "chat_agent": (400, "Agent 9b2d7c1e-5a4f-4e8b-8c3d-2f1a6b7c8d9e is a chat agent; calls need a voice agent"),
+    "no_number": (400, "Agent d4e5f6a7-b8c9-4d0e-9f1a-2b3c4d5e6f70 has no phone number; assign one or pass callerId"),
+}
+AGENT_NOT_FOUND = {404: _invented("No such agent in your organisation", agent_not_found=(404, "Agent not found"))}
+BODY_ERRORS = {
+    413: _invented("Request body larger than 1 MiB", too_large=(413, "Request body too large (limit 1048576 bytes)")),
+    415: _invented("Body not sent as JSON", unsupported=(415, "Content-Type must be application/json")),
+}

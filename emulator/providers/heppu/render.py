@@ -2,9 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.timeutil import iso_seconds
-from emulator.providers.heppu.models import AgentRef, Call, LiveParticipant, LiveRoomStatus, TranscriptMessage
+from emulator.providers.heppu.models import (
+    AgentRef,
+    Call,
+    CallListItem,
+    Contact,
+    ListAgent,
+    LiveParticipant,
+    LiveRoomStatus,
+    OutboundAgent,
+    OutboundCall,
+    OutboundMetadata,
+    RetryPlan,
+    ScheduledCall,
+    TranscriptMessage,
+)
 
 ROLES = {"agent": "assistant", "human": "assistant", "customer": "user"}
 
@@ -41,4 +57,66 @@ def call(s: CallSnapshot) -> Call:
         else None,
         createdAt=iso_seconds(p.created_at),
         updatedAt=iso_seconds(s.updated_at),
+    )
+
+
+def twilio_call_sid(s: CallSnapshot) -> str | None:
+    """The telephony leg's SID once the call has started dialling: the
+    fixture's own, else one derived from the call id."""
+    p = s.plan
+    if "twilioCallSid" in p.attributes:
+        return p.attributes["twilioCallSid"]
+    if s.started_at is None:
+        return None
+    return "CA" + hashlib.sha256(p.id.encode()).hexdigest()[:32]
+
+
+def list_item(s: CallSnapshot) -> CallListItem:
+    p = s.plan
+    return CallListItem(
+        id=p.id,
+        status=s.status,
+        direction=p.direction,
+        scheduledAt=_iso(p.scheduled_at),
+        duration=int(s.duration) if s.status == "completed" else None,
+        outcome=p.outcome_label if s.status == "completed" else None,
+        twilioCallSid=twilio_call_sid(s),
+        agent=ListAgent(id=p.agent_id, name=p.agent_name),
+        contact=Contact(phone=p.contact_phone, name=p.contact_name, email=p.contact_email),
+        phoneNumber=p.contact_phone,
+        createdAt=iso_seconds(p.created_at),
+    )
+
+
+def scheduled_call(s: CallSnapshot, retry: dict | None) -> ScheduledCall:
+    p = s.plan
+    return ScheduledCall(
+        id=p.id,
+        status=s.status,
+        direction="outbound",
+        agentId=p.agent_id,
+        agent=ListAgent(id=p.agent_id, name=p.agent_name),
+        contact=Contact(phone=p.contact_phone, name=p.contact_name, email=p.contact_email),
+        phoneNumber=p.contact_phone,
+        callerId=p.agent_phone,
+        scheduledAt=_iso(p.scheduled_at),
+        priority=p.attributes["priority"],
+        retry=RetryPlan(**retry) if retry else None,
+        callMetadata=p.attributes.get("callMetadata"),
+        metadata=p.metadata,
+        createdAt=iso_seconds(p.created_at),
+    )
+
+
+def outbound_call(s: CallSnapshot) -> OutboundCall:
+    p = s.plan
+    return OutboundCall(
+        id=p.id,
+        status=s.status,
+        agentId=p.agent_id,
+        phoneNumber=p.contact_phone,
+        callerId=p.agent_phone,
+        startedAt=iso_seconds(p.created_at),
+        agent=OutboundAgent(id=p.agent_id, name=p.agent_name, type="voice"),
+        metadata=OutboundMetadata(**p.metadata),
     )

@@ -5,12 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Path, Response
 
 from emulator.providers.base import VendorError
-from emulator.providers.heppu import errors, render
+from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
-from emulator.providers.heppu.models import CallResponse
-from emulator.web import json_response
+from emulator.providers.heppu.models import CallResponse, CancelledCall, CancelResponse
+from emulator.web import json_body_route, json_response
 
-router = APIRouter(prefix="/api/v1", tags=["Calls"])
+router = APIRouter(prefix="/api/v1", tags=["Calls"], route_class=json_body_route(policy.MAX_BODY_BYTES, VendorError))
 
 
 @router.get(
@@ -38,10 +38,54 @@ async def get_call(
     callId: str = Path(description="Unique call identifier"),
     ctx: HeppuContext = Depends(heppu_context),
 ) -> Response:
-    record = ctx.engine.store.get(callId)
-    snap = ctx.engine.snapshot(record) if record is not None else None
+    _, snap = owned_call(ctx, callId)
+    return json_response(CallResponse(data=render.call(snap)))
+
+
+def owned_call(ctx: HeppuContext, call_id: str):
+    """The organisation's call `call_id` as it stands now: 404 when no call
+    has that id (yet), 403 when another organisation's."""
+    record = ctx.engine.store.get(call_id)
+    snap = record.at(ctx.now) if record is not None else None
     if snap is None:
         raise VendorError(404, "Call not found")
     if record.plan.tenant != ctx.tenant.id:
         raise VendorError(403, "Access denied - call belongs to different organization")
-    return json_response(CallResponse(data=render.call(snap)))
+    return record, snap
+
+
+@router.delete(
+    "/calls/{callId}",
+    operation_id="cancelCall",
+    summary="Cancel Call",
+    description="Cancel an active or scheduled call. A call in progress ends at once: its LiveKit room closes and "
+    "the transcript stops. Scheduled, queued, initiated, connecting, ringing and active calls can be cancelled; "
+    "completed, failed, cancelled, no_answer and busy calls cannot.",
+    response_model=CancelResponse,
+    responses={
+        200: {
+            "description": "The call is cancelled",
+            "links": {"GetCancelledCall": {"operationId": "getCall", "parameters": {"callId": "$response.body#/data/id"}}},
+            "content": {
+                "application/json": {
+                    "example": {"data": {"id": "call_abc123", "status": "cancelled"}, "message": "Call cancelled successfully"}
+                }
+            },
+        },
+        **errors.conflict(
+            "The call has already ended", already_ended=(policy.CANCEL_ENDED, "Cannot cancel call: it is already completed")
+        ),
+        **errors.UNAUTHORIZED,
+        **errors.FORBIDDEN,
+        **errors.NOT_FOUND,
+    },
+)
+async def cancel_call(
+    callId: str = Path(description="Unique call identifier"),
+    ctx: HeppuContext = Depends(heppu_context),
+) -> Response:
+    record, snap = owned_call(ctx, callId)
+    if snap.ended:
+        raise VendorError(policy.CANCEL_ENDED, f"Cannot cancel call: it is already {snap.status}")
+    ctx.engine.intervene(record, "end", status="cancelled", source="api")
+    return json_response(CancelResponse(data=CancelledCall(id=record.plan.id, status="cancelled"), message="Call cancelled successfully"))

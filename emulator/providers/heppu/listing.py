@@ -1,0 +1,138 @@
+"""GET /api/v1/calls: the organisation's calls as they stand now, filtered,
+sorted and paged from the store's per-organisation index (sorted by
+createdAt), so another organisation's calls cost nothing."""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from typing import Literal
+
+from fastapi import Depends, Query, Response
+
+from emulator.core.timeutil import parse_instant
+from emulator.providers.base import VendorError
+from emulator.providers.heppu import errors, policy, render
+from emulator.providers.heppu.auth import HeppuContext, heppu_context
+from emulator.providers.heppu.models import CallList, CallListResponse, CallStatus, Pagination
+from emulator.providers.heppu.routes import router
+from emulator.web import json_response
+
+_INF = float("inf")
+
+
+def _digits(phone: str) -> str:
+    """A phone number as the filter compares it: a '+' sent unencoded in a
+    query string arrives as a space, so spaces go and a leading '+' is implied."""
+    phone = "".join(phone.split())
+    return phone if phone.startswith("+") else "+" + phone
+
+
+def _date(name: str, value: str | None) -> float | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except (ValueError, OverflowError):
+        raise VendorError(400, f"Invalid query parameter {name!r}: must be an ISO 8601 date-time, e.g. 2025-12-01T00:00:00Z") from None
+
+
+@router.get(
+    "/calls",
+    operation_id="listCalls",
+    summary="List Calls",
+    description="Retrieve a paginated list of calls with filtering. Each call is shown as it stands at the "
+    "emulator clock's now; only your organisation's calls are listed.",
+    response_model=CallListResponse,
+    responses={
+        200: {
+            "description": "A page of calls",
+            "links": {
+                "GetFirstCall": {"operationId": "getCall", "parameters": {"callId": "$response.body#/data/calls/0/id"}},
+                "CancelFirstCall": {"operationId": "cancelCall", "parameters": {"callId": "$response.body#/data/calls/0/id"}},
+                "ScheduleCallBack": {
+                    "operationId": "scheduleCall",
+                    "description": "Call the first call's contact again with the same agent",
+                    "requestBody": {"agentId": "$response.body#/data/calls/0/agent/id",
+                                    "contactPhone": "$response.body#/data/calls/0/contact/phone"},
+                },
+            },
+        },
+        **errors.bad_request(
+            "Invalid query parameter",
+            invalid_status=(400, "Invalid query parameter 'status': Input should be 'scheduled', 'queued', 'initiated', "
+                            "'connecting', 'ringing', 'active', 'completed', 'failed', 'cancelled', 'no_answer' or 'busy'"),
+            invalid_limit=(400, "Invalid query parameter 'limit': Input should be less than or equal to 100"),
+        ),
+        **errors.UNAUTHORIZED,
+    },
+)
+async def list_calls(
+    agentId: str = Query(None, description="Only calls of this agent"),
+    status: CallStatus = Query(None, description="Only calls in this status now"),
+    direction: Literal["inbound", "outbound"] = Query(None),
+    phoneNumber: str = Query(None, description="Calls whose contact's or agent's number is this (E.164)"),
+    startDate: str = Query(None, description="Calls created at or after this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
+    endDate: str = Query(None, description="Calls created at or before this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
+    limit: int = Query(policy.LIST_LIMIT_DEFAULT, ge=1, le=policy.LIST_LIMIT_MAX),
+    offset: int = Query(0, ge=0),
+    sortBy: Literal["createdAt", "scheduledAt"] = Query("createdAt"),
+    sortOrder: Literal["asc", "desc"] = Query("desc"),
+    ctx: HeppuContext = Depends(heppu_context),
+) -> Response:
+    start, end = _date("startDate", startDate), _date("endDate", endDate)
+    now = ctx.now
+    store = ctx.engine.store
+    index = store.tenant_index(ctx.tenant.id)
+    # Calls exist from their createdAt: the window is [startDate, min(endDate, now)].
+    # createdAt prints whole seconds: an endDate of a whole second takes in
+    # the calls whose printed createdAt is that second.
+    if end is not None and end == int(end):
+        end += 0.999999
+    upper = now if end is None else min(end, now)
+    lo = 0 if start is None else bisect_left(index, (start,))
+    hi = max(lo, bisect_right(index, (upper, _INF)))
+
+    phone = _digits(phoneNumber) if phoneNumber is not None else None
+    plain = agentId is None and direction is None and phone is None and status is None
+    if plain and sortBy == "createdAt":
+        # Straight from the index: O(log n + limit).
+        total = hi - lo
+        if sortOrder == "desc":
+            top = hi - offset
+            page_keys = index[max(lo, top - limit) : top][::-1] if top > lo else []
+        else:
+            page_keys = index[lo + offset : min(hi, lo + offset + limit)]
+        snaps = [store.get(i).at(now) for _, _, i in page_keys]
+    else:
+        snaps = []
+        for k in range(lo, hi):
+            record = store.get(index[k][2])
+            p = record.plan
+            if agentId is not None and p.agent_id != agentId:
+                continue
+            if direction is not None and p.direction != direction:
+                continue
+            if phone is not None and phone not in (p.contact_phone, p.agent_phone):
+                continue
+            snap = record.at(now)
+            if snap is None or (status is not None and snap.status != status):
+                continue
+            snaps.append(snap)
+        if sortBy == "scheduledAt":
+            # Unscheduled (immediate) calls come last in either order.
+            timed = sorted((s for s in snaps if s.plan.scheduled_at is not None), key=lambda s: (s.plan.scheduled_at, s.plan.created_at),
+                           reverse=sortOrder == "desc")
+            rest = [s for s in snaps if s.plan.scheduled_at is None]
+            snaps = timed + (rest[::-1] if sortOrder == "desc" else rest)
+        elif sortOrder == "desc":
+            snaps.reverse()
+        total = len(snaps)
+        snaps = snaps[offset : offset + limit]
+
+    body = CallListResponse(
+        data=CallList(
+            calls=[render.list_item(s) for s in snaps],
+            pagination=Pagination(total=total, limit=limit, offset=offset, hasMore=offset + len(snaps) < total),
+        )
+    )
+    return json_response(body)

@@ -1,0 +1,128 @@
+"""Retries, derived rather than ticked.
+
+A call placed with retries carries its retry plan in its attributes. When a
+read finds that an attempt has ended with an outcome that retries (no_answer,
+busy, failed where configured) and attempts remain, the next attempt is
+materialised as a new call: created at the instant the previous attempt
+ended, `scheduled` until its due time, drawn from a seed stream of its own
+(the chain's first call id and the attempt number). So reads at time t see
+the same attempts whenever they are made, and a scheduled retry can be
+cancelled like any call, which ends the chain.
+
+Each organisation keeps the open chains' latest attempts; the pass before a
+read looks only at the caller's organisation's open chains.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+from emulator.core.engine import Engine
+from emulator.core.store import CallRecord
+from emulator.core.tenants import Tenant
+from emulator.core.timeutil import iso_seconds
+from emulator.providers.heppu import policy
+
+_OPEN: "weakref.WeakKeyDictionary[Engine, dict[str, list[CallRecord]]]" = weakref.WeakKeyDictionary()
+
+
+def plan(
+    *,
+    max_retries: int | None,
+    intervals: list[str] | None,
+    interval_seconds: list[float] | None,
+    schedule: list[float] | None,
+    retry_on: tuple[str, ...] | list[str],
+) -> dict | None:
+    """The retry plan a call carries, or None when it is not retried."""
+    derived = len(intervals or ()) or len(schedule or ())
+    count = derived if max_retries is None else max_retries
+    if count <= 0 or not retry_on:
+        return None
+    return {
+        "max": count,
+        "on": list(retry_on),
+        "intervals": list(intervals) if intervals else None,
+        "intervalSeconds": list(interval_seconds) if interval_seconds else None,
+        "schedule": list(schedule) if schedule else None,
+    }
+
+
+def watch(engine: Engine, record: CallRecord) -> None:
+    if record.plan.attributes.get("retry"):
+        _OPEN.setdefault(engine, {}).setdefault(record.plan.tenant, []).append(record)
+
+
+def due_at(retry: dict, retry_index: int, ended_at: float) -> float:
+    """When retry number `retry_index` (0-based) is due after an attempt that
+    ended at `ended_at`: its fixed instant (never before the end), else the
+    interval for it (the last one repeats), else the default interval."""
+    schedule, seconds = retry.get("schedule"), retry.get("intervalSeconds")
+    if schedule and retry_index < len(schedule):
+        return max(schedule[retry_index], ended_at + policy.DIAL_DELAY)
+    if seconds:
+        return ended_at + seconds[min(retry_index, len(seconds) - 1)]
+    return ended_at + policy.DEFAULT_RETRY_INTERVAL
+
+
+def catch_up(engine: Engine, tenant: Tenant, now: float, style) -> int:
+    """Materialise every retry of `tenant` due by `now`; how many were made."""
+    chains = _OPEN.get(engine, {}).get(tenant.id)
+    if not chains:
+        return 0
+    made, still, queue = 0, [], list(chains)
+    while queue:
+        record = queue.pop()
+        if engine.store.get(record.plan.id) is not record:
+            continue  # forgotten by a reset
+        snap = record.at(now)
+        if snap is None or not snap.ended:
+            still.append(record)
+            continue
+        attrs = record.plan.attributes
+        retry, attempt = attrs["retry"], attrs.get("attempt", 1)
+        agent = tenant.agent(record.plan.agent_id)
+        if snap.status not in retry["on"] or attempt > retry["max"] or agent is None:
+            continue  # the chain is over
+        queue.append(_next_attempt(engine, tenant, agent, record, snap.ended_at, style))
+        made += 1
+    chains[:] = still
+    return made
+
+
+def _next_attempt(engine: Engine, tenant: Tenant, agent, previous: CallRecord, ended_at: float, style) -> CallRecord:
+    p = previous.plan
+    attrs = p.attributes
+    attempt = attrs.get("attempt", 1) + 1
+    first = attrs.get("firstCallId", p.id)
+    due = due_at(attrs["retry"], attempt - 2, ended_at)
+    metadata = {**p.metadata, "retryAttempt": attempt, "retryOfCallId": first, "previousCallId": p.id}
+    return engine.create_call(
+        tenant=tenant,
+        agent=agent,
+        style=style,
+        seed_stream=(f"retry:{first}", attempt),
+        created_at=ended_at,
+        start_delay=due - ended_at,
+        contact_phone=p.contact_phone,
+        contact_name=p.contact_name,
+        contact_email=p.contact_email,
+        fill_contact=False,
+        waiting_status="scheduled",
+        scheduled_at=due,
+        agent_phone=p.agent_phone,
+        metadata=metadata,
+        attributes={**attrs, "attempt": attempt, "firstCallId": first, "previousCallId": p.id},
+    )
+
+
+def describe(retry: dict | None) -> dict | None:
+    """The retry plan as a response shows it."""
+    if not retry:
+        return None
+    return {
+        "maxRetries": retry["max"],
+        "retryOn": retry["on"],
+        "retryIntervals": retry.get("intervals"),
+        "retrySchedule": [iso_seconds(t) for t in retry["schedule"]] if retry.get("schedule") else None,
+    }
