@@ -23,6 +23,7 @@ def provider_spec(provider: Provider) -> dict:
         servers=provider.servers,
     )
     _restore_examples(spec, provider)
+    _drop_unused_422(spec)
     for item in spec.get("paths", {}).values():
         for op in item.values():
             for param in op.get("parameters", ()):
@@ -46,6 +47,20 @@ def _restore_examples(spec: dict, provider: Provider) -> None:
                     for key in ("example", "examples"):
                         if key in declared:
                             target[key] = declared[key]
+
+
+def _drop_unused_422(spec: dict) -> None:
+    """FastAPI documents a 422 on every route with parameters; the emulator
+    answers invalid input with the vendor's 400 instead, so the 422 and its
+    schemas go."""
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            op.get("responses", {}).pop("422", None)
+    schemas = spec.get("components", {}).get("schemas", {})
+    if "HTTPValidationError" in schemas and "HTTPValidationError" not in json.dumps(spec["paths"]):
+        schemas.pop("HTTPValidationError", None)
+        if "#/components/schemas/ValidationError" not in json.dumps(schemas):
+            schemas.pop("ValidationError", None)
 
 
 def render(spec: dict) -> str:

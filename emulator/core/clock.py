@@ -41,7 +41,9 @@ class Clock:
         self._rate = 1.0
         self._anchor_virtual = wall() if now is None else now
         self._anchor_wall = wall()
-        self.configure(mode=mode, speed=speed)
+        # Anchor at the given instant exactly (reading now() here would add
+        # the wall time elapsed since the line above).
+        self.configure(mode=mode, speed=speed, now=self._anchor_virtual)
 
     @property
     def mode(self) -> ClockMode:
