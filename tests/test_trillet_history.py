@@ -102,6 +102,9 @@ def test_v1_path_answers_the_same(driver, five):
         ({"dateRange": '["2024-01-01"]'}, "Query parameter 'dateRange' must be a JSON object"),
         ({"dateRange": '{"from": "yesterday"}'}, "dateRange.from is not an ISO 8601 date-time"),
         ({"dateRange": '{"to": 5}'}, "dateRange.to must be an ISO 8601 date-time string"),
+        ({"dateRange": '{"to": null}'}, "dateRange.to must be an ISO 8601 date-time string"),
+        ({"agentId": ["a", "b"]}, "Query parameter 'agentId' is given more than once"),
+        ({"dateRange": '{"from": "2025-01-01T00:00:00Z", "startDate": ""}'}, "dateRange.startDate is not an ISO 8601 date-time"),
     ],
 )
 def test_bad_query_parameters_are_400_naming_the_problem(driver, params, message):

@@ -95,14 +95,11 @@ def parse_date_range(raw: str | None) -> tuple[float | None, float | None]:
     value = _json_param("dateRange", raw, example)
     if not isinstance(value, dict):
         raise _bad(f"Query parameter 'dateRange' must be a JSON object, e.g. {example}")
-    bounds = []
-    for names in (("from", "startDate"), ("to", "endDate")):
-        given = next((n for n in names if value.get(n) is not None), None)
-        if given is None:
-            bounds.append(None)
-            continue
-        bounds.append(_instant(given, value[given]))
-    return bounds[0], bounds[1]
+    # Every bound given must be an instant; from/to win over startDate/endDate.
+    parsed = {name: _instant(name, value[name]) for name in ("from", "to", "startDate", "endDate") if name in value}
+    start = parsed.get("from", parsed.get("startDate"))
+    end = parsed.get("to", parsed.get("endDate"))
+    return start, end
 
 
 def _instant(name: str, raw) -> float:
@@ -220,14 +217,16 @@ async def list_call_history(
     ctx: TrilletContext = Depends(trillet_context),
     page: int = Query(1, ge=1, description="Page number (default 1)."),
     limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description=f"Records per page (default {DEFAULT_LIMIT}, at most {MAX_LIMIT})."),
-    agentId: str | None = Query(None, description="Only calls placed by this agent."),
-    pathwayId: str | None = Query(None, description="Only calls that followed this call flow."),
-    batchId: str | None = Query(None, description="Only calls of this batch."),
-    status: str | None = Query(None, pattern=STATUS_PATTERN, description="Status, or several separated by commas: scheduled, queued, "
+    agentId: str = Query(None, description="Only calls placed by this agent."),
+    pathwayId: str = Query(None, description="Only calls that followed this call flow."),
+    batchId: str = Query(None, description="Only calls of this batch."),
+    status: str = Query(None, pattern=STATUS_PATTERN, description="Status, or several separated by commas: scheduled, queued, "
                                "ringing, active, completed, failed, cancelled, no-answer, busy; in-progress or ongoing mean ringing or active."),
-    direction: Literal["inbound", "outbound", "bidirectional"] | None = Query(None, description="Call direction."),
-    callType: Literal["sip", "web"] | None = Query(None, description="Call type."),
-    search: str | None = Query(None, description="Text to find in numbers, names, ids, room names, metadata and variables."),
+    direction: Literal["inbound", "outbound", "bidirectional"] = Query(None, description="Call direction."),
+    callType: Literal["sip", "web"] = Query(None, description="Call type."),
+    search: str = Query(None, description="Text to find in numbers, names, ids, room names, metadata and variables."),
+    # A query value is never null: absent parameters are None here but plain
+    # (not nullable) strings in the spec.
     # JSON-encoded: documented in the spec as JSON content (JSON_QUERY), parsed here.
     callIds: str | None = Query(None, include_in_schema=False),
     dateRange: str | None = Query(None, include_in_schema=False),

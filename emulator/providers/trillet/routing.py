@@ -52,6 +52,12 @@ class TrilletRoute(APIRoute):
                 body = await request.body()
                 if len(body) > MAX_BODY_BYTES:
                     raise VendorError(413, f"Request body too large: {len(body)} bytes (limit {MAX_BODY_BYTES})", error="Payload Too Large")
+            # Every Trillet query parameter is a single value: a repeated one
+            # is refused rather than silently reduced to one of its values.
+            keys = [k for k, _ in request.query_params.multi_items()]
+            repeated = next((k for k in keys if keys.count(k) > 1), None)
+            if repeated is not None:
+                raise VendorError(400, f"Query parameter '{repeated}' is given more than once", error="Bad Request")
             try:
                 return await handler(request)
             except RequestValidationError as exc:
