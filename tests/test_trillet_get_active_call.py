@@ -28,12 +28,20 @@ def test_duration_and_transcript_move_with_the_clock(d):
     assert c["duration"] == 155 and len(c["transcript"]) == 4  # turns at :12, :19, :27, :34
 
 
-@pytest.mark.parametrize("instant", ["2024-06-01T09:59:59.500Z", "2024-06-01T10:05:00Z", "2024-06-01T11:00:00Z"])
-def test_404_when_the_room_is_not_live(instant):
+@pytest.mark.parametrize(
+    "instant,message",
+    [
+        ("2024-06-01T09:59:58Z", "Active call not found: call-abc123"),
+        ("2024-06-01T09:59:59.500Z", "Call in room call-abc123 is not live yet (queued)"),
+        ("2024-06-01T10:05:00Z", "Call in room call-abc123 has already ended (completed)"),
+        ("2024-06-01T11:00:00Z", "Call in room call-abc123 has already ended (completed)"),
+    ],
+)
+def test_404_when_the_room_is_not_live(instant, message):
     d = Driver(make_app(now=instant))
     r = d.http.get(URL, headers=TRILLET)
     assert r.status_code == 404
-    assert r.json() == {"error": "Not Found", "message": "Active call not found: call-abc123"}
+    assert r.json() == {"error": "Not Found", "message": message}
 
 
 def test_live_from_connect(d):

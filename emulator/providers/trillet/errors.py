@@ -24,9 +24,31 @@ def _error(description: str, example_message: str, status: int) -> dict:
     }
 
 
+def _errors(description: str, status: int, **messages: str) -> dict:
+    return {
+        "model": ErrorResponse,
+        "description": description,
+        "content": {"application/json": {"examples": {name: {"value": error_body(status, m, {})} for name, m in messages.items()}}},
+    }
+
+
+MISSING_WORKSPACE = "Missing x-workspace-id header"
+
 AUTH_ERRORS = {
-    400: _error("Missing x-workspace-id header", "Missing x-workspace-id header", 400),
+    400: _error("Missing x-workspace-id header", MISSING_WORKSPACE, 400),
     401: _error("Missing or invalid API key", "Invalid API key", 401),
     403: _error("The API key has no access to this workspace", "API key does not have access to this workspace", 403),
 }
 NOT_FOUND = {404: _error("No live call in this room", "Active call not found: call-abc123", 404)}
+TOO_LARGE = {413: _error("Request body too large", "Request body too large: 70000 bytes (limit 65536)", 413)}
+NOT_ANSWERED = {409: _error("The call has not been answered yet", "Call in room call-abc123 has not been answered yet: there is no conversation to take over", 409)}
+
+
+def bad_request(**messages: str) -> dict:
+    """400 for a route that also rejects bad input: the missing workspace
+    header plus the route's own examples."""
+    return {400: _errors("Missing x-workspace-id header, or invalid input", 400, missing_workspace=MISSING_WORKSPACE, **messages)}
+
+
+def not_found(description: str, message: str) -> dict:
+    return {404: _error(description, message, 404)}

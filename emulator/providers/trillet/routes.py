@@ -1,26 +1,86 @@
-"""Trillet call API routes (https://api.trillet.ai)."""
+"""Trillet call API routes (https://api.trillet.ai): active calls. The
+outbound call and call history routes live beside this module and are
+mounted on the same router."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Response
+from bisect import bisect_right
+
+from fastapi import APIRouter, Body, Depends, Path, Response
 
 from emulator.core.lifecycle import CallSnapshot
+from emulator.core.store import CallRecord
+from emulator.core.timeutil import iso_millis
 from emulator.providers.base import VendorError
-from emulator.providers.trillet import errors, render
+from emulator.providers.trillet import errors, history, outbound, render
 from emulator.providers.trillet.auth import TrilletContext, trillet_context
-from emulator.providers.trillet.models import ActiveCallDetail
+from emulator.providers.trillet.models import (
+    ActiveCallDetail,
+    ActiveCallList,
+    CallInsights,
+    EndCallResponse,
+    RemoveAgentRequest,
+    RemoveAgentResponse,
+)
+from emulator.providers.trillet.routing import TrilletRoute
 from emulator.web import json_response
 
-router = APIRouter(tags=["Active Calls"])
+router = APIRouter(tags=["Active Calls"], route_class=TrilletRoute)
+
+ROOM = Path(description="The LiveKit room name of the active call.")
+
+
+def _room_record(ctx: TrilletContext, room_name: str) -> CallRecord | None:
+    record = ctx.engine.store.by_room(room_name)
+    return record if record is not None and record.plan.tenant == ctx.tenant.id else None
 
 
 def live_call(ctx: TrilletContext, room_name: str) -> CallSnapshot:
-    """The workspace's call live in `room_name` now, or 404."""
-    record = ctx.engine.store.by_room(room_name)
-    snap = ctx.engine.snapshot(record, ctx.now) if record is not None and record.plan.tenant == ctx.tenant.id else None
-    if snap is None or not snap.room_open:
+    """The workspace's call live in `room_name` now, or 404 saying why not."""
+    record = _room_record(ctx, room_name)
+    snap = ctx.engine.snapshot(record, ctx.now) if record is not None else None
+    if snap is None:
         raise VendorError(404, f"Active call not found: {room_name}", error="Not Found")
+    if snap.ended:
+        raise VendorError(404, f"Call in room {room_name} has already ended ({render.HISTORY_STATUS[snap.status]})", error="Not Found")
+    if not snap.room_open:
+        raise VendorError(404, f"Call in room {room_name} is not live yet ({render.HISTORY_STATUS[snap.status]})", error="Not Found")
     return snap
+
+
+def _may_be_live(record: CallRecord, now: float) -> bool:
+    """Cheap test before a snapshot: a call with no interventions whose plan
+    has it over, or not yet started, at `now` is not live."""
+    if record.interventions:
+        return True
+    p = record.plan
+    end = p.natural_end
+    return p.start_at <= now and (end is None or end > now)
+
+
+@router.get(
+    "/v2/api/active-calls",
+    operation_id="listActiveCalls",
+    summary="List Active Calls",
+    description="Every call live in the workspace now (connecting, ringing or talking), newest first.",
+    response_model=ActiveCallList,
+    responses={
+        200: {"description": "The workspace's live calls", "content": {"application/json": {"example": errors.EXAMPLES["active_calls"]}}},
+        **errors.AUTH_ERRORS,
+    },
+)
+async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> Response:
+    index = ctx.engine.store.tenant_index(ctx.tenant.id)
+    upto = bisect_right(index, (ctx.now, float("inf"), ""))
+    items = []
+    for _, _, call_id in reversed(index[:upto]):
+        record = ctx.engine.store.get(call_id)
+        if record is None or not _may_be_live(record, ctx.now):
+            continue
+        snap = ctx.engine.snapshot(record, ctx.now)
+        if snap is not None and snap.room_open:
+            items.append(render.active_call_item(snap))
+    return json_response(ActiveCallList(data=items, count=len(items), timestamp=iso_millis(ctx.now)))
 
 
 @router.get(
@@ -30,13 +90,114 @@ def live_call(ctx: TrilletContext, room_name: str) -> CallSnapshot:
     description="Details for one live call including participants, live transcript and sentiment.",
     response_model=ActiveCallDetail,
     responses={
-        200: {"description": "The live call", "content": {"application/json": {"example": errors.EXAMPLES["active_call"]}}},
+        200: {
+            "description": "The live call",
+            "content": {"application/json": {"example": errors.EXAMPLES["active_call"]}},
+            "links": {
+                "GetCallInsights": {"operationId": "getCallInsights", "parameters": {"roomName": "$response.body#/roomName"}},
+                "RemoveAgent": {
+                    "operationId": "removeAgent",
+                    "parameters": {"roomName": "$response.body#/roomName"},
+                    "requestBody": {"participantIdentity": "$response.body#/participants/0/identity"},
+                },
+                "EndActiveCall": {"operationId": "endActiveCall", "parameters": {"roomName": "$response.body#/roomName"}},
+            },
+        },
         **errors.AUTH_ERRORS,
         **errors.NOT_FOUND,
     },
 )
-async def get_active_call(
-    roomName: str = Path(description="The LiveKit room name of the active call."),
+async def get_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
+    return json_response(render.active_call(live_call(ctx, roomName)))
+
+
+@router.get(
+    "/v2/api/active-calls/{roomName}/insights",
+    operation_id="getCallInsights",
+    summary="Get Call Insights",
+    description="Live insights derived from the conversation so far: sentiment, topics, summary and suggestions.",
+    response_model=CallInsights,
+    responses={
+        200: {
+            "description": "Insights for the live call",
+            "content": {"application/json": {"example": errors.EXAMPLES["insights"]}},
+            "links": {"EndActiveCall": {"operationId": "endActiveCall", "parameters": {"roomName": "$request.path.roomName"}}},
+        },
+        **errors.AUTH_ERRORS,
+        **errors.NOT_FOUND,
+    },
+)
+async def get_call_insights(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
+    return json_response(render.insights(live_call(ctx, roomName)))
+
+
+@router.post(
+    "/v2/api/active-calls/{roomName}/end-call",
+    operation_id="endActiveCall",
+    summary="End Active Call",
+    description="Ends a live call now. The room closes and the call is in call history as ended: completed if it "
+    "was answered, cancelled if not.",
+    response_model=EndCallResponse,
+    responses={
+        200: {
+            "description": "The call was ended",
+            "content": {"application/json": {"example": errors.EXAMPLES["end_call"]}},
+            "links": {
+                "ListCallHistory": {"operationId": "listCallHistory", "parameters": {"search": "$response.body#/roomName"}},
+                "GetActiveCall": {"operationId": "getActiveCall", "parameters": {"roomName": "$response.body#/roomName"}},
+            },
+        },
+        **errors.AUTH_ERRORS,
+        **errors.NOT_FOUND,
+        **errors.TOO_LARGE,
+    },
+)
+async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
+    snap = live_call(ctx, roomName)
+    record = ctx.engine.store.get(snap.plan.id)
+    status = "completed" if snap.answered_at is not None else "cancelled"
+    iv = ctx.engine.intervene(record, "end", status=status, source="api")
+    return json_response(EndCallResponse(success=True, message="Call ended successfully", roomName=roomName, endTime=iso_millis(iv.at)))
+
+
+@router.post(
+    "/v2/api/active-calls/{roomName}/remove-agent",
+    operation_id="removeAgent",
+    summary="Remove AI Agent (Human Takeover)",
+    description="Mutes the AI agent (it stays in the room) so a human can take over: the agent speaks no more turns "
+    "and the call's handover script continues with a human participant.",
+    response_model=RemoveAgentResponse,
+    responses={
+        200: {"description": "The agent was muted", "content": {"application/json": {"example": errors.EXAMPLES["remove_agent"]}}},
+        **errors.AUTH_ERRORS,
+        **errors.bad_request(body="Missing required field 'participantIdentity'", not_agent="Participant customer-001 is not an AI agent"),
+        **errors.NOT_FOUND,
+        **errors.NOT_ANSWERED,
+        **errors.TOO_LARGE,
+    },
+)
+async def remove_agent(
+    roomName: str = ROOM,
+    body: RemoveAgentRequest = Body(),
     ctx: TrilletContext = Depends(trillet_context),
 ) -> Response:
-    return json_response(render.active_call(live_call(ctx, roomName)))
+    snap = live_call(ctx, roomName)
+    identity = body.participantIdentity
+    participant = next((p for p in snap.participants if p.identity == identity), None)
+    if participant is None:
+        raise VendorError(404, f"Participant {identity} is not in room {roomName}", error="Not Found")
+    if participant.kind != "agent":
+        raise VendorError(400, f"Participant {identity} is not an AI agent", error="Bad Request")
+    if snap.answered_at is None:
+        raise VendorError(409, f"Call in room {roomName} has not been answered yet: there is no conversation to take over", error="Conflict")
+    if participant.muted_at is None:  # muting again changes nothing
+        ctx.engine.intervene(ctx.engine.store.get(snap.plan.id), "mute", identity=identity, source="api")
+    return json_response(
+        RemoveAgentResponse(success=True, message="Agent removed from call", roomName=roomName, mutedTracks=[render.track_sid(roomName, identity)])
+    )
+
+
+# The outbound call and call history routes, on the same router as plain
+# routes (the spec step that restores the docs' examples walks APIRoutes).
+router.routes.extend(outbound.router.routes)
+router.routes.extend(history.router.routes)
