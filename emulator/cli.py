@@ -52,12 +52,13 @@ def serve(settings: Settings) -> int:
 
 def openapi(out: Path, check: bool) -> int:
     from emulator.app import PROVIDERS
-    from emulator.openapi import provider_spec, render
+    from emulator.openapi import control_spec, provider_spec, render
 
     stale = []
-    for provider in PROVIDERS:
-        path = out / f"{provider.name}.json"
-        text = render(provider_spec(provider))
+    documents = [(p.name, lambda p=p: provider_spec(p)) for p in PROVIDERS] + [("control", control_spec)]
+    for name, build in documents:
+        path = out / f"{name}.json"
+        text = render(build())
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(str(path))

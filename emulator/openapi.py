@@ -60,3 +60,51 @@ def write_specs(providers: list[Provider], out: Path) -> list[Path]:
         path.write_text(render(provider_spec(provider)))
         written.append(path)
     return written
+
+
+CONTROL_DESCRIPTION = """The emulator's own control plane under /_emulator: health and readiness,
+reset and reseed, tenants, per-tenant and global clocks, calls (create from a
+full or partial plan, force transitions, inject turns, read plan and
+snapshot), fault rules, the request journal, and export/import of the whole
+state. It never collides with vendor routes.
+
+Every error is `{"error": {"message", "code"}}` with the HTTP status as the
+code; invalid input is 400. When the emulator was started with a control
+token (required off loopback), every route but health, ready and the specs
+needs it in `x-emulator-token`.
+
+Magic phone numbers force an outcome whichever API places the call:
+
+| Number | Name | What happens |
+|---|---|---|
+"""
+
+
+def control_spec() -> dict:
+    """openapi/control.json, from the control routers and their models."""
+    from emulator.control.routes import ROUTERS
+    from emulator.core.magic import MAGIC_NUMBERS
+
+    table = "".join(f"| `{m.phone}` | {m.name} | {m.description} |\n" for m in MAGIC_NUMBERS)
+    spec = get_openapi(
+        title="call-emulator control plane",
+        version=__version__,
+        description=CONTROL_DESCRIPTION + table,
+        routes=[route for router in ROUTERS for route in router.routes],
+        servers=[{"url": "http://127.0.0.1:8000", "description": "A local call-emulator"}],
+    )
+    # Validation errors answer 400 in the control error shape, never 422.
+    for item in spec.get("paths", {}).values():
+        for op in item.values():
+            op.get("responses", {}).pop("422", None)
+    schemas = spec.get("components", {}).get("schemas", {})
+    for name in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(name, None)
+    return spec
+
+
+def write_control_spec(out: Path) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "control.json"
+    path.write_text(render(control_spec()))
+    return path

@@ -27,3 +27,6 @@ class Settings(BaseSettings):
     demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: str = Field("info", description="Log level")
+    log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
+    journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
+    control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")

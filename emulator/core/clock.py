@@ -41,7 +41,7 @@ class Clock:
         self._rate = 1.0
         self._anchor_virtual = wall() if now is None else now
         self._anchor_wall = wall()
-        self.configure(mode=mode, speed=speed)
+        self.configure(mode=mode, speed=speed, now=self._anchor_virtual)
 
     @property
     def mode(self) -> ClockMode:

@@ -7,6 +7,7 @@ from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
 from emulator.core.lifecycle import CallSnapshot
+from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.store import CallRecord, Store
 from emulator.core.tenants import Agent, Tenant, Tenants
@@ -51,7 +52,9 @@ class Engine:
 
     def create_call(self, *, tenant: Tenant, agent: Agent, style: CallStyle, **plan_args) -> CallRecord:
         """A new call for `tenant`, created at its now, drawn from the seed
-        with `plan_args` given by the request."""
+        with `plan_args` given by the request. A magic contact number forces
+        its outcome unless the request says otherwise."""
+        plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         index = self.store.next_index(tenant.id)
         created_at = plan_args.pop("created_at", None)
         plan = self.generator.plan(
