@@ -23,39 +23,39 @@ class MagicNumber:
 MAGIC_NUMBERS: tuple[MagicNumber, ...] = (
     MagicNumber(
         "+15005550001", "completed", "Answered after 5 s, talks 60 s, completes",
-        dict(outcome="completed", failure_reason=None, ring_at=1.0, answer_at=5.0, talk_for=60.0, give_up_at=None),
+        dict(start_delay=1.0, outcome="completed", failure_reason=None, ring_at=1.0, answer_at=5.0, talk_for=60.0, give_up_at=None),
     ),
     MagicNumber(
         "+15005550002", "busy", "Rings 2 s, then busy",
-        dict(outcome="busy", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=3.0),
+        dict(start_delay=1.0, outcome="busy", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=3.0),
     ),
     MagicNumber(
         "+15005550003", "no_answer", "Rings 30 s, nobody answers: no_answer",
-        dict(outcome="no_answer", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=31.0),
+        dict(start_delay=1.0, outcome="no_answer", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=31.0),
     ),
     MagicNumber(
         "+15005550004", "failed_no_answer", "Rings 30 s, then failed with failureReason no_answer",
-        dict(outcome="failed", failure_reason="no_answer", ring_at=1.0, answer_at=None, give_up_at=31.0),
+        dict(start_delay=1.0, outcome="failed", failure_reason="no_answer", ring_at=1.0, answer_at=None, give_up_at=31.0),
     ),
     MagicNumber(
         "+15005550005", "failed_network_error", "Never rings: failed after 2 s with failureReason network_error",
-        dict(outcome="failed", failure_reason="network_error", ring_at=None, answer_at=None, give_up_at=2.0),
+        dict(start_delay=1.0, outcome="failed", failure_reason="network_error", ring_at=None, answer_at=None, give_up_at=2.0),
     ),
     MagicNumber(
         "+15005550006", "dropped", "Answered after 5 s, dropped 20 s into the conversation: failed, call_dropped",
-        dict(outcome="failed", failure_reason="call_dropped", ring_at=1.0, answer_at=5.0, talk_for=20.0, give_up_at=None),
+        dict(start_delay=1.0, outcome="failed", failure_reason="call_dropped", ring_at=1.0, answer_at=5.0, talk_for=20.0, give_up_at=None),
     ),
     MagicNumber(
         "+15005550007", "voicemail", "Voicemail answers after 20 s; the agent leaves a message; completed",
-        dict(script="voicemail", outcome="completed", failure_reason=None, ring_at=1.0, answer_at=21.0, give_up_at=None),
+        dict(start_delay=1.0, script="voicemail", outcome="completed", failure_reason=None, ring_at=1.0, answer_at=21.0, give_up_at=None),
     ),
     MagicNumber(
         "+15005550008", "long", "Answered after 5 s and talks for an hour; completed",
-        dict(outcome="completed", failure_reason=None, ring_at=1.0, answer_at=5.0, talk_for=3600.0, give_up_at=None),
+        dict(start_delay=1.0, outcome="completed", failure_reason=None, ring_at=1.0, answer_at=5.0, talk_for=3600.0, give_up_at=None),
     ),
     MagicNumber(
         "+15005550009", "rings_until_told", "Rings until the control plane answers or ends it",
-        dict(outcome="no_answer", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=None),
+        dict(start_delay=1.0, outcome="no_answer", failure_reason=None, ring_at=1.0, answer_at=None, give_up_at=None),
     ),
 )
 
