@@ -85,9 +85,9 @@ class CallCreate(BaseModel):
     metadata: dict[str, Any] | None = None
     attributes: dict[str, Any] | None = None
 
-    _d = field_validator("startDelay", "ringAt", "answerAt", "talkFor", "giveUpAt")(lambda cls, v: _duration(v))
+    _d = field_validator("startDelay", "ringAt", "answerAt", "talkFor", "giveUpAt", mode="before")(lambda cls, v: _duration(v))
 
-    @field_validator("startAt")
+    @field_validator("startAt", mode="before")
     @classmethod
     def _start(cls, v):
         return None if v is None else parse_control_instant(v)
@@ -199,7 +199,8 @@ _NULLABLE = {"ringAt": "ring_at", "answerAt": "answer_at", "giveUpAt": "give_up_
 
 
 def plan_args(engine: Engine, body: CallCreate, now: float) -> dict:
-    args: dict[str, Any] = {"contact_phone": body.contactPhone, "script": body.script, "variables": body.variables}
+    given = {"contact_phone": body.contactPhone, "script": body.script, "variables": body.variables}
+    args: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
     if body.script and body.script not in engine.scripts:
         raise ControlError(400, f"Unknown script {body.script!r}; known: {', '.join(sorted(engine.scripts))}")
     for name, field in _FIELDS.items():

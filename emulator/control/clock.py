@@ -33,7 +33,7 @@ class ClockUpdate(BaseModel):
     speed: float | None = Field(None, gt=0, le=1_000_000, description="Speed factor for the scaled mode")
     now: str | float | None = Field(None, description="Set the clock to this instant (ISO 8601 or epoch seconds)")
 
-    @field_validator("now")
+    @field_validator("now", mode="before")
     @classmethod
     def _now(cls, v):
         return None if v is None else parse_control_instant(v)
@@ -43,7 +43,7 @@ class Advance(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"by": "90s"}, {"by": 30}, {"by": "PT5M"}]})
     by: str | float = Field(description="How far to move: seconds, or 250ms, 90s, 5m, 1h30m, 2d, PT1M30S")
 
-    @field_validator("by")
+    @field_validator("by", mode="before")
     @classmethod
     def _by(cls, v):
         return parse_duration(v)

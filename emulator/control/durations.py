@@ -20,7 +20,7 @@ _ISO = re.compile(r"P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\
 def parse_duration(value: float | int | str) -> float:
     """Seconds from a number, "90", "90s", "1h30m", "250ms", "2d" or ISO 8601
     "PT1M30S". Raises ValueError on anything else, negative or huge."""
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("a duration is a number of seconds or a string like 90s, 5m, 1h30m, PT1M30S")
     if isinstance(value, (int, float)):
         seconds = float(value)
@@ -47,7 +47,7 @@ def parse_duration(value: float | int | str) -> float:
 
 
 def parse_control_instant(value: str | float | int | datetime) -> float:
-    if isinstance(value, bool):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise ValueError("an instant is ISO 8601 or epoch seconds")
     try:
         ts = parse_instant(value)

@@ -50,7 +50,7 @@ class FaultIn(BaseModel):
     probability: float = Field(1.0, ge=0, le=1, description="Chance each matching request is hit (seeded)")
     times: int | None = Field(None, ge=1, le=1_000_000, description="Apply at most this many times (default: unlimited)")
 
-    @field_validator("delay", "delayMax")
+    @field_validator("delay", "delayMax", mode="before")
     @classmethod
     def _delay(cls, v):
         if v is None:
