@@ -9,6 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator import __version__
@@ -61,6 +62,17 @@ def _provider_for(path: str) -> Provider | None:
     return next((p for p in PROVIDERS if p.owns(path)), None)
 
 
+def _allowed_methods(app: FastAPI, path: str) -> str:
+    """Every method some route serves at `path` (Starlette's own 405 names
+    only the first route that matched the path)."""
+    methods: set[str] = set()
+    for router in [p.router for p in PROVIDERS] + CONTROL_ROUTERS:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.path_regex.match(path):
+                methods |= route.methods
+    return ", ".join(sorted(methods))
+
+
 def _validation_message(exc: RequestValidationError) -> str:
     err = exc.errors()[0]
     loc = [str(x) for x in err.get("loc", ())]
@@ -87,7 +99,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code) or str(exc.detail)
-        return vendor(request, exc.status_code, message, headers=exc.headers) or JSONResponse(control_error_body(exc.status_code, message), exc.status_code, headers=exc.headers)
+        headers = exc.headers
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request.app, request.url.path)}
+        return vendor(request, exc.status_code, message, headers=headers) or JSONResponse(control_error_body(exc.status_code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):

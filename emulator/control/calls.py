@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator.control import errors
-from emulator.control.common import call_or_404, iso, require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, call_or_404, iso, require_token, tenant_or_404
 from emulator.control.durations import parse_control_instant, parse_duration
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
@@ -19,7 +19,7 @@ from emulator.core.plan import ENDED_STATUSES, PENDING_STATUSES, STATUSES, CallP
 from emulator.core.store import CallRecord
 from emulator.web import get_engine, json_response
 
-router = APIRouter(prefix="/_emulator", tags=["Calls"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["Calls"], dependencies=CONTROL_DEPENDENCIES)
 
 Outcome = Literal["completed", "failed", "cancelled", "no_answer", "busy"]
 Duration = str | float
@@ -30,7 +30,7 @@ def _duration(v):
 
 
 class TurnIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     at: float = Field(ge=0, le=86400, description="Seconds after the call is answered")
     role: Literal["agent", "customer", "human"]
     text: str = Field(min_length=1, max_length=10_000)
@@ -39,7 +39,7 @@ class TurnIn(BaseModel):
 
 
 class ParticipantIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     identity: str = Field(min_length=1)
     name: str
     kind: Literal["agent", "caller", "human"]
@@ -54,6 +54,7 @@ class CallCreate(BaseModel):
 
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"tenant": "org_abc123", "contactPhone": "+15005550002"},
@@ -305,7 +306,7 @@ Action = Literal["answer", "hangup", "fail", "drop", "no_answer", "busy", "cance
 
 
 class ActionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"action": "answer"}, {"action": "fail", "reason": "network_error"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"action": "answer"}, {"action": "fail", "reason": "network_error"}]})
     action: Action = Field(
         description="answer: the callee picks up now. hangup: ends now (completed if answered, else cancelled). "
         "fail: failed now with `reason` (default network_error). drop: an answered call fails now with call_dropped. "
@@ -364,7 +365,7 @@ async def force_transition(body: ActionIn, request: Request, callId: str = CallI
 
 
 class SayIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"role": "customer", "text": "Can I speak to a person?"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"role": "customer", "text": "Can I speak to a person?"}]})
     role: Literal["agent", "customer", "human"]
     text: str = Field(min_length=1, max_length=10_000)
     sentiment: Literal["positive", "neutral", "negative"] = "neutral"

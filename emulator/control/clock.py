@@ -9,13 +9,13 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator.control import errors
-from emulator.control.common import iso, require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, iso, require_token, tenant_or_404
 from emulator.control.durations import MAX_INSTANT, parse_control_instant, parse_duration
 from emulator.control.errors import ControlError
 from emulator.core.clock import Clock
 from emulator.web import get_engine, json_response
 
-router = APIRouter(prefix="/_emulator", tags=["Clock"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["Clock"], dependencies=CONTROL_DEPENDENCIES)
 
 
 class ClockOut(BaseModel):
@@ -28,7 +28,7 @@ class ClockOut(BaseModel):
 
 
 class ClockUpdate(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"mode": "manual", "now": "2025-01-01T12:00:00Z"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"mode": "manual", "now": "2025-01-01T12:00:00Z"}]})
     mode: Literal["realtime", "scaled", "manual"] | None = Field(None, description="realtime, scaled (x speed) or manual (frozen)")
     speed: float | None = Field(None, gt=0, le=1_000_000, description="Speed factor for the scaled mode")
     now: str | float | None = Field(None, description="Set the clock to this instant (ISO 8601 or epoch seconds)")
@@ -40,7 +40,7 @@ class ClockUpdate(BaseModel):
 
 
 class Advance(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"by": "90s"}, {"by": 30}, {"by": "PT5M"}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{"by": "90s"}, {"by": 30}, {"by": "PT5M"}]})
     by: str | float = Field(description="How far to move: seconds, or 250ms, 90s, 5m, 1h30m, 2d, PT1M30S")
 
     @field_validator("by", mode="before")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hmac
 
-from fastapi import Request, Security
+from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from emulator.control.errors import ControlError
@@ -27,6 +27,31 @@ async def require_token(request: Request, token: str | None = Security(token_hea
     expected = request.app.state.settings.control_token
     if expected and not (token and hmac.compare_digest(token.encode(), expected.encode())):
         raise ControlError(401, f"Missing or invalid {TOKEN_HEADER}")
+
+
+async def single_query_values(request: Request) -> None:
+    """Control query parameters are the declared ones, one value each: an
+    unknown or repeated one is an error, not silently ignored."""
+    keys = [k for k, _ in request.query_params.multi_items()]
+    repeated = sorted({k for k in keys if keys.count(k) > 1})
+    if repeated:
+        raise ControlError(400, f"Query parameter {repeated[0]!r} given more than once")
+    route = request.scope.get("route")
+    if route is not None and keys:
+        known = _query_names(route.dependant)
+        unknown = sorted(set(keys) - known)
+        if unknown:
+            raise ControlError(400, f"Unknown query parameter {unknown[0]!r}")
+
+
+def _query_names(dependant) -> set[str]:
+    names = {p.alias for p in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return names
+
+
+CONTROL_DEPENDENCIES = [Depends(require_token), Depends(single_query_values)]
 
 
 def providers(request: Request) -> dict:

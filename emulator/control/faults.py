@@ -17,7 +17,7 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from emulator.control import errors
-from emulator.control.common import require_token
+from emulator.control.common import CONTROL_DEPENDENCIES, require_token
 from emulator.control.durations import parse_duration
 from emulator.control.errors import ControlError
 from emulator.control.scope import route_template, tenant_of
@@ -29,6 +29,7 @@ MAX_DELAY = 60.0
 class FaultIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {"vendor": "heppu", "route": "/api/v1/calls/{callId}", "method": "GET", "status": 429, "retryAfter": 2, "times": 1},
@@ -225,7 +226,7 @@ def _json(body: dict, status: int, headers: dict):
     return JSONResponse(body, status_code=status, headers=headers)
 
 
-router = APIRouter(prefix="/_emulator", tags=["Faults"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["Faults"], dependencies=CONTROL_DEPENDENCIES)
 
 
 @router.get("/faults", operation_id="listFaults", summary="Fault rules, in the order they are tried", response_model=FaultList, responses=errors.UNAUTHORIZED)

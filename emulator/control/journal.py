@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from emulator.control import errors
-from emulator.control.common import iso, require_token
+from emulator.control.common import CONTROL_DEPENDENCIES, iso, require_token
 from emulator.control.scope import route_template, tenant_of
 from emulator.web import json_response
 
@@ -117,7 +117,7 @@ class JournalMiddleware:
             )
 
 
-router = APIRouter(prefix="/_emulator", tags=["Journal"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["Journal"], dependencies=CONTROL_DEPENDENCIES)
 
 
 @router.get(

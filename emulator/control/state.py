@@ -6,10 +6,10 @@ from __future__ import annotations
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from emulator.control import errors
-from emulator.control.common import require_token
+from emulator.control.common import CONTROL_DEPENDENCIES, require_token
 from emulator.control.durations import MAX_DURATION, MAX_INSTANT, MIN_INSTANT
 from emulator.control.errors import ControlError
 from emulator.core.clock import Clock
@@ -19,13 +19,13 @@ from emulator.core.store import DuplicateCall
 from emulator.core.tenants import Tenant, tenant_from_dict, tenant_to_dict
 from emulator.web import get_engine, json_response
 
-router = APIRouter(prefix="/_emulator", tags=["State"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["State"], dependencies=CONTROL_DEPENDENCIES)
 
 STATE_VERSION = 1
 
 
 class ResetIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{}, {"tenant": "org_abc123"}, {"seed": 7}]})
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra={"examples": [{}, {"tenant": "org_abc123"}, {"seed": 7}]})
     tenant: str | None = Field(
         None, description="Reset only this tenant: its calls back to its fixture calls, its fault rules and journal entries gone"
     )
@@ -116,14 +116,14 @@ async def magic_numbers() -> Response:
 
 
 class ClockDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     mode: Literal["realtime", "scaled", "manual"]
     speed: float = Field(gt=0, le=1_000_000)
     now: float = Field(ge=MIN_INSTANT, lt=MAX_INSTANT, description="Epoch seconds")
 
 
 class TenantDoc(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     id: str = Field(min_length=1)
     vendor: Literal["heppu", "trillet"]
     name: str
@@ -143,12 +143,12 @@ class StateDoc(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     version: Literal[1] = STATE_VERSION
-    seed: int = Field(ge=0, le=2**63 - 1)
+    seed: StrictInt = Field(ge=0, le=2**63 - 1)
     clock: ClockDoc
     tenantClocks: dict[str, ClockDoc] = Field(default_factory=dict)
     tenants: list[TenantDoc]
     calls: list[CallDoc]
-    streams: dict[str, int] = Field(default_factory=dict, description="Per-stream call counters (the next generated index)")
+    streams: dict[str, StrictInt] = Field(default_factory=dict, description="Per-stream call counters (the next generated index)")
 
 
 def _clock_doc(clock: Clock) -> ClockDoc:
@@ -230,6 +230,14 @@ async def get_state(request: Request) -> Response:
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED},
 )
 async def put_state(body: StateDoc, request: Request) -> Response:
+    # Again, strictly from the JSON text: no false for a number, no "1" for
+    # an int (JSON arrays still make the plans' tuples).
+    try:
+        body = StateDoc.model_validate_json(await request.body(), strict=True)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
     import_state(request.app, body)
     engine = get_engine(request)
     return json_response(ResetOut(seed=engine.seed, tenants=len(engine.tenants.all()), calls=len(engine.store)))

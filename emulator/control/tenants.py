@@ -10,19 +10,19 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.control import errors
-from emulator.control.common import require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, require_token, tenant_or_404
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
 from emulator.core.tenants import Agent, Tenant
 from emulator.web import get_engine, json_response
 
-router = APIRouter(prefix="/_emulator", tags=["Tenants"], dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/_emulator", tags=["Tenants"], dependencies=CONTROL_DEPENDENCIES)
 
 Vendor = Literal["heppu", "trillet"]
 
 
 class AgentModel(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
     id: str = Field(min_length=1, max_length=100)
     name: str = Field(min_length=1, max_length=200)
     type: Literal["voice", "chat"] = "voice"
@@ -34,6 +34,7 @@ class AgentModel(BaseModel):
 class TenantIn(BaseModel):
     model_config = ConfigDict(
         extra="forbid",
+        strict=True,
         json_schema_extra={
             "examples": [
                 {
