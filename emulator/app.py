@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import logging
+from functools import partial
 from http import HTTPStatus
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator import __version__
-from emulator.control.routes import router as control_router
+from emulator.control.errors import error_body as control_error_body
+from emulator.control.faults import FaultMiddleware, Faults
+from emulator.control.journal import Journal, JournalMiddleware
+from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
 from emulator.core.demo import DemoTarget, DemoTraffic
 from emulator.core.engine import Engine
@@ -20,7 +25,7 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
-from emulator.openapi import provider_spec
+from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
 from emulator.providers.trillet import PROVIDER as TRILLET
@@ -30,18 +35,22 @@ PROVIDERS: list[Provider] = [HEPPU, TRILLET]
 log = logging.getLogger("emulator")
 
 
-def build_engine(settings: Settings) -> Engine:
+def build_engine(settings: Settings, *, clock: Clock | None = None, tenants: Tenants | None = None, fixture_calls: bool = True) -> Engine:
+    """An engine from the settings; the control plane passes its own clock
+    (reset keeps time), tenants and no fixture calls (importing a state)."""
     folder = settings.fixtures or default_dir()
-    now = parse_instant(settings.now) if settings.now else None
-    clock = Clock(settings.clock, speed=settings.speed, now=now)
-    tenants = Tenants.load(settings.tenants or folder / "tenants.json")
+    if clock is None:
+        now = parse_instant(settings.now) if settings.now else None
+        clock = Clock(settings.clock, speed=settings.speed, now=now)
+    if tenants is None:
+        tenants = Tenants.load(settings.tenants or folder / "tenants.json")
     calls_file = folder / "calls.json"
     engine = Engine(
         seed=settings.seed,
         clock=clock,
         tenants=tenants,
         scripts=load_scripts(folder / "scripts"),
-        fixture_calls=load_calls(calls_file) if calls_file.exists() else [],
+        fixture_calls=load_calls(calls_file) if fixture_calls and calls_file.exists() else [],
     )
     if settings.demo:
         targets = [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)]
@@ -52,6 +61,16 @@ def build_engine(settings: Settings) -> Engine:
 
 def _provider_for(path: str) -> Provider | None:
     return next((p for p in PROVIDERS if p.owns(path)), None)
+
+
+def _allowed_methods(path: str) -> str:
+    """Every method served at `path` (Starlette's own 405 names only the
+    first route that matched). A literal path (/calls/schedule) shadows a
+    template (/calls/{callId})."""
+    routes = [r for router in [p.router for p in PROVIDERS] + CONTROL_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    matching = [r for r in routes if r.path_regex.match(path)]
+    literal = [r for r in matching if r.path == path]
+    return ", ".join(sorted({m for r in (literal or matching) for m in r.methods}))
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -68,7 +87,7 @@ def _validation_message(exc: RequestValidationError) -> str:
 def _error_body(path: str, status: int, message: str) -> dict:
     """An error body in the shape of whoever owns `path`."""
     provider = _provider_for(path)
-    return provider.error_body(status, message, {}) if provider else {"error": {"message": message, "code": status}}
+    return provider.error_body(status, message, {}) if provider else control_error_body(status, message)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -83,36 +102,26 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(VendorError)
     async def _vendor_error(request: Request, exc: VendorError):
-        return vendor(request, exc.status, exc.message, exc.extra) or JSONResponse({"error": {"message": exc.message, "code": exc.status}}, exc.status)
+        return vendor(request, exc.status, exc.message, exc.extra) or JSONResponse(control_error_body(exc.status, exc.message), exc.status)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException):
         message = {404: "Not found", 405: "Method not allowed"}.get(exc.status_code) or str(exc.detail)
         headers = exc.headers
-        provider = _provider_for(request.url.path)
-        if exc.status_code == 405 and provider is not None:
-            # Starlette names only the first matching route's methods; a path
-            # served by several routes (GET and DELETE) allows them all.
-            # A literal path (/calls/schedule) shadows a template (/calls/{callId}).
-            path = request.url.path
-            matching = [r for r in provider.router.routes if getattr(r, "path_regex", None) and r.path_regex.match(path)]
-            literal = [r for r in matching if getattr(r, "path", None) == path]
-            allowed = {m for r in (literal or matching) for m in (r.methods or ())}
-            headers = {**(headers or {}), "Allow": ", ".join(sorted(allowed))} if allowed else headers
-        return vendor(request, exc.status_code, message, headers=headers) or JSONResponse(
-            {"error": {"message": message, "code": exc.status_code}}, exc.status_code, headers=headers
-        )
+        if exc.status_code == 405:
+            headers = {**(headers or {}), "Allow": _allowed_methods(request.url.path)}
+        return vendor(request, exc.status_code, message, headers=headers) or JSONResponse(control_error_body(exc.status_code, message), exc.status_code, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError):
         message = _validation_message(exc)
-        return vendor(request, 400, message) or JSONResponse({"error": {"message": message, "code": 400}}, 400)
+        return vendor(request, 400, message) or JSONResponse(control_error_body(400, message), 400)
 
     @app.exception_handler(Exception)
     async def _crash(request: Request, exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.url.path)
         message = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
-        return vendor(request, 500, message) or JSONResponse({"error": {"message": message, "code": 500}}, 500)
+        return vendor(request, 500, message) or JSONResponse(control_error_body(500, message), 500)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -120,15 +129,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = build_engine(settings)
-    app.state.specs = {p.name: provider_spec(p) for p in PROVIDERS}
+    app.state.providers = {p.name: p for p in PROVIDERS}
+    app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
+    app.state.faults = Faults(settings.seed)
+    app.state.journal = Journal(settings.journal_size)
     for provider in PROVIDERS:
         app.include_router(provider.router)
-    app.include_router(control_router)
+    for router in CONTROL_ROUTERS:
+        app.include_router(router)
     install_error_handlers(app)
     if settings.strict:
         from emulator.contracts import selfcheck
 
         selfcheck.install(app, error_body=_error_body)
+    # Innermost first: faults act before the routes, the journal sees what
+    # the faults answered.
+    app.add_middleware(FaultMiddleware)
+    app.add_middleware(JournalMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -11,7 +11,12 @@ from emulator.settings import Settings
 
 
 def _serve_parser(sub) -> None:
-    p = sub.add_parser("serve", help="Serve both APIs (with demo data by default)")
+    p = sub.add_parser(
+        "serve",
+        help="Serve both APIs (with demo data by default)",
+        description="Serve both APIs and the /_emulator control plane. Every option can also be set as an "
+        "environment variable CALL_EMULATOR_<NAME> (e.g. CALL_EMULATOR_JOURNAL_SIZE=50) or in a --config file.",
+    )
     fields = Settings.model_fields
     p.add_argument("--host", help=fields["host"].description + " (default 127.0.0.1)")
     p.add_argument("--port", type=int, help=fields["port"].description + " (default 8000)")
@@ -25,13 +30,30 @@ def _serve_parser(sub) -> None:
     p.add_argument("--no-demo", dest="demo", action="store_false", help="No demo traffic: only fixtures and what you create")
     p.add_argument("--demo-every", type=float, help=fields["demo_every"].description + " (default 8)")
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="Allowed CORS origin (repeatable)")
-    p.add_argument("--log-level", help="Log level (default info)")
+    p.add_argument("--log-level", help="Log level: debug, info, warning, error (default info)")
     p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
+    p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
+    p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
+    p.add_argument("--control-token", help=fields["control_token"].description)
+    p.add_argument(
+        "--config",
+        type=Path,
+        help="A TOML or YAML file with any of these settings (snake_case keys, e.g. journal_size = 50); "
+        "flags win over CALL_EMULATOR_* variables, which win over the file",
+    )
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
-    return Settings(**given)
+    return Settings.load(getattr(args, "config", None), **given)
+
+
+def _log_config(settings: Settings) -> dict | None:
+    if settings.log_format != "json":
+        return None
+    from emulator.logs import json_log_config
+
+    return json_log_config(settings.log_level)
 
 
 def serve(settings: Settings) -> int:
@@ -39,6 +61,11 @@ def serve(settings: Settings) -> int:
 
     from emulator.app import create_app
 
+    try:
+        settings.check_exposure()
+    except ValueError as exc:
+        print(f"call-emulator: {exc}", file=sys.stderr)
+        return 2
     app = create_app(settings)
     print(
         f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
@@ -47,18 +74,21 @@ def serve(settings: Settings) -> int:
         f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)",
         flush=True,
     )
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower())
+    log_config = _log_config(settings)
+    extra = {"log_config": log_config} if log_config else {}
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **extra)
     return 0
 
 
 def openapi(out: Path, check: bool) -> int:
     from emulator.app import PROVIDERS
-    from emulator.openapi import provider_spec, render
+    from emulator.openapi import control_spec, provider_spec, render
 
     stale = []
-    for provider in PROVIDERS:
-        path = out / f"{provider.name}.json"
-        text = render(provider_spec(provider))
+    documents = [(p.name, lambda p=p: provider_spec(p)) for p in PROVIDERS] + [("control", control_spec)]
+    for name, build in documents:
+        path = out / f"{name}.json"
+        text = render(build())
         if check:
             if not path.exists() or path.read_text() != text:
                 stale.append(str(path))
@@ -87,7 +117,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command in contracts_cli.COMMANDS:
         return contracts_cli.run(args)
     if args.command == "serve":
-        return serve(settings_from_args(args))
+        try:
+            settings = settings_from_args(args)
+        except (ValueError, FileNotFoundError) as exc:  # pydantic's ValidationError is a ValueError
+            print(f"call-emulator: invalid settings: {exc}", file=sys.stderr)
+            return 2
+        return serve(settings)
     if args.command == "openapi":
         return openapi(args.out, args.check)
     return 2

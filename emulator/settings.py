@@ -1,13 +1,18 @@
 """Settings: command-line flags win over CALL_EMULATOR_* environment
-variables, which win over the defaults."""
+variables, which win over a config file (TOML or YAML, --config), which wins
+over the defaults."""
 
 from __future__ import annotations
 
+import ipaddress
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
 from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource, YamlConfigSettingsSource
+
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
 
@@ -28,3 +33,47 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: str = Field("info", description="Log level")
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
+    log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
+    journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
+    control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
+        path = _CONFIG_FILE.get()
+        if path is None:
+            return (init_settings, env_settings)
+        if path.suffix.lower() in (".yaml", ".yml"):
+            return (init_settings, env_settings, YamlConfigSettingsSource(settings_cls, yaml_file=path))
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, toml_file=path))
+
+    @classmethod
+    def load(cls, config: Path | None = None, **given) -> "Settings":
+        """Settings from `given` (flags), the environment and `config`."""
+        if config is not None:
+            if not Path(config).is_file():
+                raise FileNotFoundError(f"config file not found: {config}")
+            if Path(config).suffix.lower() not in (".toml", ".yaml", ".yml"):
+                raise ValueError(f"config file must be .toml, .yaml or .yml: {config}")
+        token = _CONFIG_FILE.set(Path(config) if config is not None else None)
+        try:
+            return cls(**given)
+        finally:
+            _CONFIG_FILE.reset(token)
+
+    @property
+    def loopback(self) -> bool:
+        if self.host in ("localhost", "ip6-localhost"):
+            return True
+        try:
+            return ipaddress.ip_address(self.host.strip("[]")).is_loopback
+        except ValueError:
+            return False
+
+    def check_exposure(self) -> None:
+        """Off loopback the control plane could reset anyone's state: it
+        needs a token."""
+        if not self.loopback and not self.control_token:
+            raise ValueError(
+                f"refusing to serve the control plane on {self.host} without a token: "
+                "set --control-token or CALL_EMULATOR_CONTROL_TOKEN (or listen on 127.0.0.1)"
+            )

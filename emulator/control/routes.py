@@ -1,30 +1,53 @@
-"""/_emulator: health, readiness and the published specs."""
+"""/_emulator: health, readiness, the published specs, and every control
+router (clock, tenants, calls, faults, journal, state)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 
+from emulator.control import calls, clock, errors, faults, journal, state, tenants
+from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
-from emulator.web import get_engine
+from emulator.web import get_engine, json_response
 
 router = APIRouter(prefix="/_emulator", tags=["Emulator"])
 
 
-@router.get("/health", operation_id="health", summary="Liveness")
-async def health() -> dict:
-    return {"status": "ok"}
+class Health(BaseModel):
+    status: str
 
 
-@router.get("/ready", operation_id="ready", summary="Readiness: fixtures loaded and serving")
-async def ready(engine: Engine = Depends(get_engine)) -> JSONResponse:
-    body = {"ready": True, "calls": len(engine.store), "tenants": len(engine.tenants.all())}
-    return JSONResponse(body)
+class Ready(BaseModel):
+    ready: bool
+    calls: int
+    tenants: int
 
 
-@router.get("/openapi/{name}.json", operation_id="getSpec", summary="A provider's OpenAPI document")
-async def spec(name: str, request: Request) -> JSONResponse:
+@router.get("/health", operation_id="health", summary="Liveness", response_model=Health)
+async def health() -> Response:
+    return json_response(Health(status="ok"))
+
+
+@router.get("/ready", operation_id="ready", summary="Readiness: fixtures loaded and serving", response_model=Ready)
+async def ready(engine: Engine = Depends(get_engine)) -> Response:
+    return json_response(Ready(ready=True, calls=len(engine.store), tenants=len(engine.tenants.all())))
+
+
+@router.get(
+    "/openapi/{name}.json",
+    operation_id="getSpec",
+    summary="A published OpenAPI document: heppu, trillet or control",
+    response_model=dict,
+    responses=errors.NOT_FOUND,
+)
+async def spec(request: Request, name: str = Path(description="heppu, trillet or control")) -> JSONResponse:
     specs = request.app.state.specs
     if name not in specs:
-        return JSONResponse({"error": {"message": f"No spec named {name}", "code": 404}}, status_code=404)
+        raise ControlError(404, f"No spec named {name}")
     return JSONResponse(specs[name])
+
+
+# Everything under /_emulator, in the order the control spec lists them.
+ROUTERS = [router, clock.router, tenants.router, calls.router, faults.router, journal.router, state.router]

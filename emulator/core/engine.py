@@ -7,6 +7,7 @@ from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
 from emulator.core.lifecycle import CallSnapshot
+from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.store import CallRecord, Store
 from emulator.core.tenants import Agent, Tenant, Tenants
@@ -62,7 +63,9 @@ class Engine:
         with `plan_args` given by the request. `seed_stream` (stream, index)
         draws from a stream of the caller's choosing instead of the tenant's
         counter, for calls whose identity must not depend on when they were
-        materialised (a retry drawn from its chain)."""
+        materialised (a retry drawn from its chain). A magic contact number
+        forces its outcome unless the request says otherwise."""
+        plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
         created_at = plan_args.pop("created_at", None)
         plan = self.generator.plan(

@@ -72,6 +72,13 @@ class Store:
         self._streams[stream] = n + 1
         return n
 
+    def streams(self) -> dict[str, int]:
+        """The per-stream counters, for exporting the state."""
+        return dict(sorted(self._streams.items()))
+
+    def restore_streams(self, streams: dict[str, int]) -> None:
+        self._streams.update(streams)
+
     def records(self) -> list[CallRecord]:
         return list(self._by_id.values())
 
