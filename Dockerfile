@@ -1,4 +1,6 @@
 # call-emulator: both APIs on port 8000.
+# Listening on 0.0.0.0, the control plane needs a token:
+#   docker run -p 8000:8000 -e CALL_EMULATOR_CONTROL_TOKEN=change-me call-emulator
 FROM python:3.12-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \

@@ -16,10 +16,18 @@ from emulator.testing import ControlError, Emulator
 from .conftest import HEPPU, ROOT
 
 
+def _plugin_installed() -> bool:
+    from importlib.metadata import entry_points
+
+    return any(ep.value == "emulator.testing.plugin" for ep in entry_points(group="pytest11"))
+
+
 def run_pytest(*args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+    # Installed, the package registers the plugin itself; from a bare checkout, load it by name.
+    load = [] if _plugin_installed() else ["-p", "emulator.testing.plugin"]
     return subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "emulator.testing.plugin", "-p", "no:cacheprovider", *args],
+        [sys.executable, "-m", "pytest", *load, "-p", "no:cacheprovider", *args],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=300,
     )
 

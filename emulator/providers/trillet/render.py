@@ -50,15 +50,22 @@ def participants(s: CallSnapshot) -> list[Participant]:
     ]
 
 
-def active_call(s: CallSnapshot) -> ActiveCallDetail:
+def _who_and_how_long(s: CallSnapshot) -> dict:
+    """The fields the list item and the detail share, in the docs' order."""
     p = s.plan
-    return ActiveCallDetail(
+    return dict(
         id=p.id,
         roomName=p.room,
         customerPhone=p.contact_phone,
         customerName=p.contact_name,
         aiAgentName=p.agent_name,
         duration=int(s.duration),
+    )
+
+
+def active_call(s: CallSnapshot) -> ActiveCallDetail:
+    return ActiveCallDetail(
+        **_who_and_how_long(s),
         sentiment=s.sentiment,
         transcript=[TranscriptEntry(role=t.role, content=t.text) for t in s.turns],
         participants=participants(s),
@@ -70,14 +77,8 @@ def call_type(s: CallSnapshot) -> str:
 
 
 def active_call_item(s: CallSnapshot) -> ActiveCallItem:
-    p = s.plan
     return ActiveCallItem(
-        id=p.id,
-        roomName=p.room,
-        customerPhone=p.contact_phone,
-        customerName=p.contact_name,
-        aiAgentName=p.agent_name,
-        duration=int(s.duration),
+        **_who_and_how_long(s),
         status="active",
         sentiment=s.sentiment,
         lastMessage=s.turns[-1].text if s.turns else "",
