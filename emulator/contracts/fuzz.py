@@ -159,14 +159,15 @@ def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, prog
             @given(case=strategy(op, mode, use_known, params, known))
             def drive(case):
                 with_credentials(case, headers)
-                response = case.call(headers=headers or None)
+                sent = explicit_headers(case, headers)
+                response = case.call(headers=sent)
                 summary.cases += 1
                 summary.by_operation[label] += 1
                 summary.statuses[response.status_code] += 1
                 if response.status_code >= 500:
                     summary.server_errors += 1
                 try:
-                    case.validate_response(response, headers=headers or None, excluded_checks=excluded_checks(name) or None)
+                    case.validate_response(response, headers=sent, excluded_checks=excluded_checks(name) or None)
                 except FailureGroup as group:
                     for failure in group.exceptions:
                         key = (label, auth, mode.value, failure.title)
@@ -204,16 +205,25 @@ def with_credentials(case, headers: dict[str, str]) -> None:
     checks know them as explicit. A case whose headers were generated
     invalid on purpose (negative mode) is left as it is: re-adding the
     credentials would make it valid again."""
-    from schemathesis.core.parameters import ParameterLocation
-
-    meta = getattr(case, "meta", None)
-    if meta is not None and meta.is_negative_at(ParameterLocation.HEADER):
-        return
-    if headers:
+    if headers and not headers_made_invalid(case):
         drop = {k.lower() for k in headers} | security_headers(case.operation.schema.raw_schema)
         left_out = _deliberately_missing_header(case)
         given = {k: v for k, v in headers.items() if k.lower() != left_out}
         case.headers = {**{k: v for k, v in (case.headers or {}).items() if k.lower() not in drop}, **given}
+
+
+def headers_made_invalid(case) -> bool:
+    """Whether the generator broke this case's headers on purpose (negative
+    mode): then no credentials may be put back, on the case or the call."""
+    from schemathesis.core.parameters import ParameterLocation
+
+    meta = getattr(case, "meta", None)
+    return meta is not None and meta.is_negative_at(ParameterLocation.HEADER)
+
+
+def explicit_headers(case, headers: dict[str, str]) -> dict[str, str] | None:
+    """The credentials to send with and name to the checks for `case`."""
+    return None if not headers or headers_made_invalid(case) else headers
 
 
 def _deliberately_missing_header(case) -> str | None:
