@@ -129,6 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.engine = build_engine(settings)
+    app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
     app.state.providers = {p.name: p for p in PROVIDERS}
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
     app.state.faults = Faults(settings.seed)

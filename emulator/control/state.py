@@ -42,8 +42,7 @@ def reset_all(app, seed: int | None = None) -> None:
     """Back to the start: fixtures re-read from disk, tenants as configured,
     per-tenant clocks, faults and journal gone. The global clock keeps its
     mode, speed and now so time never jumps backwards unasked."""
-    from emulator.app import build_engine
-
+    build_engine = app.state.build_engine
     settings = app.state.settings
     if seed is not None:
         settings = settings.model_copy(update={"seed": seed})
@@ -194,8 +193,9 @@ def import_state(app, doc: StateDoc) -> None:
     stray = sorted(set(doc.tenantClocks) - set(ids))
     if stray:
         raise ControlError(400, f"A clock belongs to unknown tenant {stray[0]}")
-    from emulator.app import build_engine
     from emulator.core.tenants import Tenants
+
+    build_engine = app.state.build_engine
 
     settings = app.state.settings.model_copy(update={"seed": doc.seed, "demo": False})
     clock = Clock(doc.clock.mode, speed=doc.clock.speed, now=doc.clock.now)
