@@ -62,15 +62,15 @@ def _restore_examples(spec: dict, provider: Provider) -> None:
                             target[key] = declared[key]
 
 
-def _validation_errors_are_400(spec: dict) -> None:
+def _validation_errors_are_400(spec: dict, error_schema: str = "ErrorResponse") -> None:
     """FastAPI documents 422 with its own body; the app answers bad input
-    with 400 in the vendor's error shape (app.install_error_handlers)."""
+    with 400 in the owner's error shape (app.install_error_handlers)."""
     for item in spec.get("paths", {}).values():
         for op in item.values():
             if op.get("responses", {}).pop("422", None) is not None and "400" not in op["responses"]:
                 op["responses"]["400"] = {
                     "description": "Invalid parameters or body",
-                    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+                    "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{error_schema}"}}},
                 }
     schemas = spec.get("components", {}).get("schemas", {})
     if "HTTPValidationError" not in json.dumps(spec.get("paths", {})):
@@ -118,21 +118,8 @@ def _control_spec() -> dict:
         routes=[route for router in ROUTERS for route in router.routes],
         servers=[{"url": "http://127.0.0.1:8000", "description": "A local call-emulator"}],
     )
-    # Validation errors answer 400 in the control error shape, never 422.
-    for item in spec.get("paths", {}).values():
-        for op in item.values():
-            op.get("responses", {}).pop("422", None)
-    schemas = spec.get("components", {}).get("schemas", {})
-    for name in ("HTTPValidationError", "ValidationError"):
-        schemas.pop(name, None)
+    _validation_errors_are_400(spec, error_schema="ControlErrorBody")
     return spec
-
-
-def write_control_spec(out: Path) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / "control.json"
-    path.write_text(render(control_spec()))
-    return path
 
 
 class Specs(Mapping):

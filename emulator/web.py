@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
 
 from fastapi import Request, Response
 from pydantic import BaseModel
@@ -17,11 +16,6 @@ def get_engine(request: Request) -> Engine:
 def json_response(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialise through pydantic-core in the model's field order."""
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers)
-
-
-def example_content(examples: dict[str, Any]) -> dict:
-    """An OpenAPI `content` block carrying named examples."""
-    return {"application/json": {"examples": {name: {"value": value} for name, value in examples.items()}}}
 
 
 def json_body_route(max_bytes: int, error: type[Exception]) -> type:

@@ -62,16 +62,6 @@ def known_values(app) -> dict[str, list[str]]:
 
 
 @dataclass
-class Variant:
-    spec: str
-    operation: str
-    auth: str  # which credentials
-    mode: str  # positive | negative
-    known_ids: bool
-    cases: int = 0
-
-
-@dataclass
 class Summary:
     cases: int = 0
     failures: int = 0

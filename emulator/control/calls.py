@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, call_or_404, iso, require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, call_or_404, iso, tenant_or_404
 from emulator.control.durations import parse_control_instant, parse_duration
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine

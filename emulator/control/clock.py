@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, iso, require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, iso, tenant_or_404
 from emulator.control.durations import MAX_INSTANT, parse_control_instant, parse_duration
 from emulator.control.errors import ControlError
 from emulator.core.clock import Clock

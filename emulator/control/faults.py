@@ -12,12 +12,12 @@ from fnmatch import fnmatchcase
 from http import HTTPStatus
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, require_token
+from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import parse_duration
 from emulator.control.errors import ControlError
 from emulator.control.scope import route_template, tenant_of

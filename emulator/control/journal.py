@@ -8,11 +8,11 @@ import itertools
 import time
 from collections import deque
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, iso, require_token
+from emulator.control.common import CONTROL_DEPENDENCIES, iso
 from emulator.control.scope import route_template, tenant_of
 from emulator.web import json_response
 

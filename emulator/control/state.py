@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Request, Response
+from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, require_token
+from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import MAX_DURATION, MAX_INSTANT, MIN_INSTANT
 from emulator.control.errors import ControlError
 from emulator.core.clock import Clock

@@ -6,11 +6,11 @@ from __future__ import annotations
 import secrets
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
 
 from emulator.control import errors
-from emulator.control.common import CONTROL_DEPENDENCIES, require_token, tenant_or_404
+from emulator.control.common import CONTROL_DEPENDENCIES, tenant_or_404
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
 from emulator.core.tenants import Agent, Tenant

@@ -11,7 +11,6 @@ import threading
 import time
 from typing import Literal
 
-import httpx
 
 from emulator.testing.client import ControlClient
 
