@@ -66,9 +66,10 @@ def kind_of(s: CallSnapshot, p: RoomParticipant) -> int:
 
 
 def attributes(s: CallSnapshot, p: RoomParticipant) -> dict[str, str]:
-    """The sip.* attributes LiveKit sets on a SIP participant."""
+    """The sip.* attributes LiveKit sets on a SIP participant, and any set
+    later (UpdateParticipant)."""
     if p.kind != "caller" or is_web(s):
-        return {}
+        return dict(p.attributes)
     plan = s.plan
     attrs = {
         "sip.callID": sip_call_id(plan.room or "", p.identity),
@@ -79,7 +80,7 @@ def attributes(s: CallSnapshot, p: RoomParticipant) -> dict[str, str]:
     trunk = plan.attributes.get("sipTrunkId")
     if trunk:
         attrs["sip.trunkID"] = trunk
-    return attrs
+    return attrs | dict(p.attributes)
 
 
 def participant_info(s: CallSnapshot, p: RoomParticipant) -> models.ParticipantInfo:
