@@ -202,3 +202,13 @@ def test_works_under_the_realtime_clock():
         assert people and people[0].kind == api.ParticipantInfo.Kind.AGENT
         lk(emu.url, fn=lambda c: c.room.delete_room(api.DeleteRoomRequest(room=room)))
         assert room not in [r.name for r in lk(emu.url, fn=lambda c: c.room.list_rooms(api.ListRoomsRequest())).rooms]
+
+
+def test_second_listener_on_a_livekit_port():
+    from emulator.testing.server import free_port
+
+    port = free_port()
+    with Emulator(mode="subprocess", livekit_port=port, clock="scaled", speed=60, demo=True) as emu:
+        on_main = lk(emu.url, fn=lambda c: c.room.list_rooms(api.ListRoomsRequest()))
+        on_livekit = lk(f"ws://127.0.0.1:{port}", fn=lambda c: c.room.list_rooms(api.ListRoomsRequest()))
+        assert on_main.rooms and {r.name for r in on_livekit.rooms} & {r.name for r in on_main.rooms}
