@@ -212,3 +212,16 @@ def test_second_listener_on_a_livekit_port():
         on_main = lk(emu.url, fn=lambda c: c.room.list_rooms(api.ListRoomsRequest()))
         on_livekit = lk(f"ws://127.0.0.1:{port}", fn=lambda c: c.room.list_rooms(api.ListRoomsRequest()))
         assert on_main.rooms and {r.name for r in on_livekit.rooms} & {r.name for r in on_main.rooms}
+
+
+def test_a_tenant_made_by_the_control_plane_gets_its_own_pair(emu, url):
+    t = emu.control.create_tenant("heppu", id="org_lk_test", keys=["lk_test_key"])
+    (pair,) = t.livekitKeys
+    assert pair.apiKey.startswith("API") and len(pair.apiSecret) >= 32
+    info = lk(emu.livekit_url, (pair.apiKey, pair.apiSecret), fn=lambda c: c.sip.create_sip_participant(
+        api.CreateSIPParticipantRequest(sip_trunk_id="ST_t", sip_call_to="+15005550008")))
+    mine = lk(url, (pair.apiKey, pair.apiSecret), fn=lambda c: c.room.list_rooms(api.ListRoomsRequest())).rooms
+    assert [r.name for r in mine] == [info.room_name]
+    # devkey does not open it (it opens the bundled tenants).
+    assert info.room_name not in [r.name for r in lk(url, fn=lambda c: c.room.list_rooms(api.ListRoomsRequest())).rooms]
+    emu.control.delete_tenant("org_lk_test")
