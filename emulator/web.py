@@ -10,6 +10,8 @@ from emulator.core.engine import Engine
 
 
 def get_engine(request: Request) -> Engine:
+    """The app's engine. Called directly, not as a dependency: FastAPI runs a
+    plain `def` dependency in its thread pool."""
     return request.app.state.engine
 
 
