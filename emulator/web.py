@@ -20,6 +20,11 @@ def json_response(model: BaseModel, status_code: int = 200, headers: dict[str, s
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers)
 
 
+def json_bytes(body: bytes, status_code: int = 200) -> Response:
+    """Bytes already serialised (a cached body)."""
+    return Response(body, status_code=status_code, media_type="application/json")
+
+
 def json_body_route(max_bytes: int, error: type[Exception]) -> type:
     """An APIRoute class whose write requests must carry JSON of at most
     `max_bytes`; `error(status, message)` is raised otherwise (413, 415), so

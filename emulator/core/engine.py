@@ -3,6 +3,7 @@ few operations every provider and the control plane share."""
 
 from __future__ import annotations
 
+from emulator.core.bodies import BodyCache
 from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
@@ -26,6 +27,7 @@ class Engine:
         self.seed = seed
         self.clocks = Clocks(clock)
         self.store = Store()
+        self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
         self.generator = Generator(seed, scripts)

@@ -23,7 +23,7 @@ from emulator.providers.trillet.models import (
     RemoveAgentResponse,
 )
 from emulator.providers.trillet.routing import TrilletRoute
-from emulator.web import json_response
+from emulator.web import json_bytes, json_response
 
 router = APIRouter(tags=["Active Calls"], route_class=TrilletRoute)
 
@@ -108,7 +108,15 @@ async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> R
     },
 )
 async def get_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
-    return json_response(render.active_call(live_call(ctx, roomName)))
+    record = _room_record(ctx, roomName)
+    key = ("trillet.active_call", roomName)
+    if record is not None and (body := ctx.engine.bodies.get(key, record, ctx.now)) is not None:
+        return json_bytes(body)  # live when rendered, and nothing has changed since
+    snap = live_call(ctx, roomName)
+    # The running duration shows whole seconds: the body holds until the next one.
+    next_second = snap.started_at + int(snap.duration) + 1
+    until = next_second if snap.next_change is None else min(snap.next_change, next_second)
+    return json_bytes(ctx.engine.bodies.put(key, record, ctx.now, until, json_response(render.active_call(snap)).body))
 
 
 @router.get(
