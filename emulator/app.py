@@ -25,6 +25,7 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
+from emulator.http.fast import FastRoutes
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
@@ -135,6 +136,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
     app.state.faults = Faults(settings.seed)
     app.state.journal = Journal(settings.journal_size)
+    # Strict mode checks every response on the full path.
+    app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
     for provider in PROVIDERS:
         app.include_router(provider.router)
     for router in CONTROL_ROUTERS:

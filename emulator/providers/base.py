@@ -36,6 +36,11 @@ class Provider:
     style: CallStyle
     # Headers the vendor requires that are parameters, not security schemes.
     required_headers: tuple[str, ...] = ()
+    # (engine, tenant, now): derived work due before the tenant's request is
+    # served (Heppu's retries), run once by the request's context.
+    catch_up: Callable[..., Any] | None = None
+    # GET operations served straight from the request layer (emulator.http.fast).
+    fast_operations: tuple[str, ...] = ()
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from emulator.providers.base import Provider
 from emulator.providers.heppu.errors import error_body
-from emulator.providers.heppu.auth import authenticate
+from emulator.providers.heppu.auth import authenticate, catch_up
 from emulator.providers.heppu.routes import router
 from emulator.providers.heppu.style import STYLE
 
@@ -21,6 +21,8 @@ PROVIDER = Provider(
     authenticate=authenticate,
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
+    catch_up=catch_up,
+    fast_operations=("getCall",),
 )
 
 # Routes beyond Get Call register on the same router.

@@ -41,7 +41,9 @@ async def heppu_context(
     api_key: str | None = Security(api_key_header),
     token: HTTPAuthorizationCredentials | None = Security(bearer),
 ) -> RequestContext:
-    ctx = context_of(request.scope)
-    # Retries due by now become calls before anything reads the organisation's calls.
-    retries.catch_up(ctx.engine, ctx.tenant, ctx.now, STYLE)
-    return ctx
+    return context_of(request.scope)
+
+
+def catch_up(engine: Engine, tenant: Tenant, now: float) -> None:
+    """Retries due by now become calls before anything reads the organisation's calls."""
+    retries.catch_up(engine, tenant, now, STYLE)

@@ -21,4 +21,5 @@ PROVIDER = Provider(
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
     required_headers=("x-workspace-id",),
+    fast_operations=("getActiveCall", "listActiveCalls"),
 )
