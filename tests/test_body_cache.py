@@ -13,7 +13,9 @@ from emulator.core.lifecycle import snapshot
 from emulator.core.plan import Intervention, Turn
 from emulator.providers.heppu import render as heppu_render
 from emulator.providers.heppu.models import CallResponse
+from emulator.core.timeutil import iso_millis
 from emulator.providers.trillet import render as trillet_render
+from emulator.providers.trillet.models import ActiveCallList
 
 from .conftest import HEPPU, TRILLET, TRILLET_WORKSPACE, make_app
 from .test_lifecycle import T0, plan
@@ -84,6 +86,7 @@ def test_polled_trillet_active_call_is_always_a_fresh_render(strict):
     with TestClient(app) as c:
         r = c.post("/v1/api/call", headers=TRILLET, json={"to": "+14155550123", "call_agent_id": "a1b2c3d4e5f6a7b8c9d0e1f2"})
         room = r.json()["roomName"]
+        c.post("/v1/api/call", headers=TRILLET, json={"to": "+14155550124", "call_agent_id": "a1b2c3d4e5f6a7b8c9d0e1f2"})
         seen_live = 0
         for _ in range(600):
             record = engine.store.by_room(room)
@@ -95,5 +98,10 @@ def test_polled_trillet_active_call_is_always_a_fresh_render(strict):
                     assert got.status_code == 200 and got.content == trillet_render.active_call(snap).model_dump_json().encode()
                 else:
                     assert got.status_code == 404
+                listed = c.get("/v2/api/active-calls", headers=TRILLET).content
+                now = clock.now()
+                live = [s for rec in reversed(engine.store.for_tenant(TRILLET_WORKSPACE)) if (s := rec.at(now)) is not None and s.room_open]
+                fresh = ActiveCallList(data=[trillet_render.active_call_item(s) for s in live], count=len(live), timestamp=iso_millis(now))
+                assert listed == fresh.model_dump_json().encode()
             clock.advance(0.3)
         assert seen_live > 100
