@@ -54,6 +54,10 @@ class CallSnapshot:
     sentiment: str
     summary: str | None
     agent_muted: bool
+    # The first instant after `now` at which the snapshot can differ (a
+    # phase, a turn, a join, a recorded intervention), or None if never:
+    # anything derived from the snapshot alone holds until then.
+    next_change: float | None = None
 
     @property
     def live(self) -> bool:
@@ -84,8 +88,10 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     said: list[SpokenTurn] = []
     last_touch = plan.created_at
 
+    upcoming: list[float] = []
     for iv in interventions:
         if iv.at > now:
+            upcoming.append(iv.at)
             break
         if end is not None and iv.at >= end:
             continue  # the call was already over
@@ -137,13 +143,14 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     # removal, after which the handover script speaks), plus injected turns.
     # Only an agent muted or gone hands over; anyone else muted just is.
     turns: list[SpokenTurn] = []
+    n_main = 0
     agents = {p.identity for p in plan.participants if p.kind == "agent"}
     stops = [t for who, t in (*muted.items(), *left.items()) if who in agents]
     # A human takes over once the agent is gone and the callee is there.
     handover_at = max(min(stops), answered_at) if stops and answered_at is not None else None
     if answered_at is not None:
         upto = cut if handover_at is None else min(cut, handover_at)
-        n = bisect_right(plan.turn_offsets, upto - answered_at)
+        n = n_main = bisect_right(plan.turn_offsets, upto - answered_at)
         turns = [_spoken(t, answered_at + t.at) for t in plan.turns[:n]]
         if handover_at is not None and handover_at <= cut:
             turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
@@ -171,6 +178,19 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
                 )
             )
 
+    # Every instant after now at which something above can change; an
+    # instant that turns out to change nothing only shortens a cache's life.
+    for t in (start, ring, answer, end, handover_at):
+        if t is not None and t > now:
+            upcoming.append(t)
+    if answer is not None and n_main < len(plan.turn_offsets) and answer + plan.turn_offsets[n_main] > now:
+        upcoming.append(answer + plan.turn_offsets[n_main])
+    if handover_at is not None:
+        upcoming.extend(handover_at + t.at for t in plan.handover if handover_at + t.at > now)
+    if started_at is not None:
+        bases = {"connect": started_at, "answer": answer, "handover": handover_at}
+        upcoming.extend(at for p in plan.participants if (b := bases[p.joins]) is not None and (at := b + p.delay) > now)
+
     events = [last_touch, plan.created_at]
     for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
         if t is not None and t <= now:
@@ -197,4 +217,5 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         sentiment=turns[-1].sentiment if turns else "neutral",
         summary=plan.summary if ended and status == "completed" else None,
         agent_muted=bool(stops),
+        next_change=min(upcoming) if upcoming else None,
     )
