@@ -53,6 +53,7 @@ def reset_all(app, seed: int | None = None) -> None:
     app.state.faults.seed = settings.seed
     app.state.faults.clear()
     app.state.journal.clear()
+    app.state.persistence.rebase(app)
 
 
 @router.post(
@@ -215,6 +216,18 @@ def import_state(app, doc: StateDoc) -> None:
     app.state.engine = engine
     app.state.faults.clear()
     app.state.journal.clear()
+    app.state.persistence.rebase(app)
+
+
+def parse_state(text: bytes | str) -> StateDoc:
+    """A state document, strictly from the JSON text: no false for a
+    number, no "1" for an int (JSON arrays still make the plans' tuples)."""
+    try:
+        return StateDoc.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
 
 
 @router.get("/state", operation_id="exportState", summary="Export the whole state as JSON", response_model=StateDoc, responses=errors.UNAUTHORIZED)
@@ -230,14 +243,8 @@ async def get_state(request: Request) -> Response:
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED},
 )
 async def put_state(body: StateDoc, request: Request) -> Response:
-    # Again, strictly from the JSON text: no false for a number, no "1" for
-    # an int (JSON arrays still make the plans' tuples).
-    try:
-        body = StateDoc.model_validate_json(await request.body(), strict=True)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
+    # Again, strictly from the JSON text.
+    body = parse_state(await request.body())
     import_state(request.app, body)
     engine = get_engine(request)
     return json_response(ResetOut(seed=engine.seed, tenants=len(engine.tenants.all()), calls=len(engine.store)))

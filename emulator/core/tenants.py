@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,9 @@ class Tenants:
     def __init__(self, tenants: list[Tenant] | tuple[Tenant, ...] = ()) -> None:
         self._by_id: dict[str, Tenant] = {}
         self._by_key: dict[tuple[str, str], list[Tenant]] = {}
+        # Told (tenant id, tenant or None when removed) after every change,
+        # by whoever persists the tenants.
+        self.on_change: Callable[[str, Tenant | None], None] | None = None
         for t in tenants:
             self.add(t)
 
@@ -80,6 +84,8 @@ class Tenants:
         self._by_id[tenant.id] = tenant
         for key in tenant.keys:
             self._by_key.setdefault((tenant.vendor, key), []).append(tenant)
+        if self.on_change is not None:
+            self.on_change(tenant.id, tenant)
 
     def remove(self, tenant_id: str) -> None:
         tenant = self._by_id.pop(tenant_id, None)
@@ -88,6 +94,8 @@ class Tenants:
         for key in tenant.keys:
             holders = self._by_key.get((tenant.vendor, key), [])
             holders[:] = [t for t in holders if t.id != tenant_id]
+        if self.on_change is not None:
+            self.on_change(tenant_id, None)
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self._by_id.get(tenant_id)
