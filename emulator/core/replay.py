@@ -13,15 +13,14 @@ from emulator.core.tenants import tenant_from_dict
 # itself, and pydantic keeps the first schema it builds for a dataclass
 # (which the control spec then renders).
 def _turn(d: dict) -> Turn:
-    return Turn(**{**d, "topics": tuple(d.get("topics", ()))})
+    return Turn(d["at"], d["role"], d["text"], d["sentiment"], tuple(d["topics"]), d["note"], d["suggestion"])
 
 
 def plan_from_json(d: dict) -> CallPlan:
-    d = dict(d)
     d.pop("turn_offsets", None)
-    d["turns"] = tuple(_turn(t) for t in d.get("turns", ()))
-    d["handover"] = tuple(_turn(t) for t in d.get("handover", ()))
-    d["participants"] = tuple(Participant(**p) for p in d.get("participants", ()))
+    d["turns"] = tuple(map(_turn, d["turns"]))
+    d["handover"] = tuple(map(_turn, d["handover"]))
+    d["participants"] = tuple(Participant(**p) for p in d["participants"])
     return CallPlan(**d)
 
 
