@@ -18,7 +18,7 @@ import logging
 from pathlib import Path
 
 from emulator.core import replay  # noqa: F401  (registers the core change types)
-from emulator.core.changes import NO_LOG, ChangeLog, apply
+from emulator.core.changes import NO_LOG, ChangeLog, apply, rebuild
 from emulator.core.clock import Clock
 from emulator.core.engine import clock_fields
 from emulator.core.sqlite_log import FILE_NAME, DataDirError, SqliteLog
@@ -59,6 +59,7 @@ class Persistence:
         restore_baseline(app, first.data)
         for change in changes:
             apply(app.state, change)
+        rebuild(app.state.engine)
         if not self.read_only:
             self.attach(app)
         return True

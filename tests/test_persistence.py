@@ -257,3 +257,31 @@ def test_tenant_workspace_listing_survives(tmp_path):
         after = httpx.get(emu.url + "/v2/api/call-history", headers=headers)
     assert before.status_code == 200 and after.content == before.content
     assert TRILLET_WORKSPACE != ws.id
+
+
+def test_retry_chains_go_on_after_a_restart(tmp_path):
+    """Heppu retry chains are derived from the stored calls: a restarted
+    server retries exactly as one that kept running."""
+
+    def place(emu):
+        http = httpx.Client(base_url=emu.url)
+        for i in range(12):
+            body = {"agentId": SUPPORT, "contactPhone": f"+150055500{2 + i % 2:02d}", "retryIntervals": ["5 minutes"], "maxRetries": 3}
+            assert http.post("/api/v1/calls/schedule", headers=HEPPU, json=body).status_code == 201
+        emu.control.advance("90s")
+        r = http.get("/api/v1/calls?limit=100", headers=HEPPU)
+        return len(r.json()["data"]["calls"])
+
+    def later(emu):
+        emu.control.advance("4h")
+        return httpx.get(emu.url + "/api/v1/calls?limit=100&sortOrder=asc", headers=HEPPU).content
+
+    with Emulator(mode="subprocess", clock="manual", now=NOW) as emu:
+        placed = place(emu)
+        expected = later(emu)
+    with server(tmp_path, clock="manual", now=NOW) as emu:
+        place(emu)
+        kill(emu)
+    with server(tmp_path) as emu:
+        assert later(emu) == expected
+    assert len(json.loads(expected)["data"]["calls"]) > placed  # retries happened

@@ -12,6 +12,7 @@ from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import MAX_DURATION, MAX_INSTANT, MIN_INSTANT
 from emulator.control.errors import ControlError
+from emulator.core.changes import rebuild
 from emulator.core.clock import Clock
 from emulator.core.magic import MAGIC_NUMBERS
 from emulator.core.plan import CallPlan, Intervention
@@ -212,6 +213,7 @@ def import_state(app, doc: StateDoc) -> None:
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
+    rebuild(engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.faults.clear()

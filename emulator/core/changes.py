@@ -35,6 +35,22 @@ def register(kind: str) -> Callable[[Apply], Apply]:
     return wrap
 
 
+# Indexes kept outside the store (a provider's open retry chains...) are
+# derived from the calls: after a state is restored or imported, each of
+# these rebuilds its own from the engine.
+REBUILDERS: list[Callable[[Any], None]] = []
+
+
+def rebuilt(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    REBUILDERS.append(fn)
+    return fn
+
+
+def rebuild(engine: Any) -> None:
+    for fn in REBUILDERS:
+        fn(engine)
+
+
 class Change(NamedTuple):
     seq: int
     kind: str
