@@ -285,3 +285,25 @@ def test_retry_chains_go_on_after_a_restart(tmp_path):
     with server(tmp_path) as emu:
         assert later(emu) == expected
     assert len(json.loads(expected)["data"]["calls"]) > placed  # retries happened
+
+
+def test_an_imported_state_keeps_retrying():
+    from fastapi.testclient import TestClient
+
+    from .conftest import make_app
+
+    def chains(c):
+        for i in range(6):
+            body = {"agentId": SUPPORT, "contactPhone": "+15005550002", "retryIntervals": ["5 minutes"], "maxRetries": 3}
+            assert c.post("/api/v1/calls/schedule", headers=HEPPU, json=body).status_code == 201
+        c.post("/_emulator/clock/advance", json={"by": "90s"})
+        c.get("/api/v1/calls", headers=HEPPU)
+
+    def count_after(c):
+        c.post("/_emulator/clock/advance", json={"by": "4h"})
+        return len(c.get("/api/v1/calls?limit=100", headers=HEPPU).json()["data"]["calls"])
+
+    with TestClient(make_app()) as kept, TestClient(make_app()) as moved:
+        chains(kept)
+        assert moved.put("/_emulator/state", json=kept.get("/_emulator/state").json()).status_code == 200
+        assert count_after(moved) == count_after(kept) > 6 * 3
