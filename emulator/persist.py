@@ -15,6 +15,7 @@ is on disk.
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 
 from emulator.core import replay  # noqa: F401  (registers the core change types)
@@ -192,7 +193,10 @@ def shut_down(app) -> None:
     path = app.state.settings.export_on_exit
     try:
         if path is not None:
-            Path(path).write_bytes(export_document(app))
+            # Whole or not at all: a new file renamed over the old one.
+            tmp = Path(f"{path}.tmp")
+            tmp.write_bytes(export_document(app))
+            os.replace(tmp, path)
     finally:
         persistence.close()
         persistence.closed = True
