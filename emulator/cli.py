@@ -123,7 +123,7 @@ def export_dir(data_dir: Path) -> int:
         return 2
     try:
         persistence = Persistence(SqliteLog(data_dir, lock=False), read_only=True)
-        app = create_app(Settings(demo=False), persistence=persistence)
+        app = create_app(Settings(demo=False, import_file=None, export_on_exit=None), persistence=persistence)
     except DataDirError as exc:
         print(f"call-emulator: {exc}", file=sys.stderr)
         return 2
@@ -144,7 +144,7 @@ def import_dir(data_dir: Path) -> int:
 
     try:
         doc = parse_state(sys.stdin.buffer.read())
-        app = create_app(Settings(demo=False, data_dir=data_dir))
+        app = create_app(Settings(demo=False, data_dir=data_dir, import_file=None, export_on_exit=None))
     except (ControlError, DataDirError) as exc:
         print(f"call-emulator: {getattr(exc, 'message', exc)}", file=sys.stderr)
         return 2

@@ -14,7 +14,6 @@ is on disk.
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 
@@ -24,7 +23,6 @@ from emulator.core.clock import Clock
 from emulator.core.engine import clock_fields
 from emulator.core.sqlite_log import FILE_NAME, DataDirError, SqliteLog
 
-log = logging.getLogger("emulator")
 
 BASELINE = "state.baseline"
 
