@@ -92,7 +92,7 @@ def test_kill_9_under_writes_loses_no_acknowledged_write(tmp_path):
     fixtures: set[str] | None = None
     total_writes = 0
     for round_ in range(ROUNDS):
-        emu = Emulator(mode="subprocess", data_dir=str(tmp_path), clock="manual", now="2025-12-01T15:30:10Z")
+        emu = Emulator(mode="subprocess", data_dir=str(tmp_path), clock="manual", now="2025-12-01T15:30:10Z", startup_timeout=90)
         emu.start()
         try:
             state = httpx.get(emu.url + "/_emulator/state", timeout=10).json()
@@ -123,6 +123,6 @@ def test_kill_9_under_writes_loses_no_acknowledged_write(tmp_path):
             emu.stop()
     with sqlite3.connect(tmp_path / "state.sqlite3") as db:
         assert db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    with Emulator(mode="subprocess", data_dir=str(tmp_path)) as emu:
+    with Emulator(mode="subprocess", data_dir=str(tmp_path), startup_timeout=90) as emu:
         check(httpx.get(emu.url + "/_emulator/state", timeout=10).json(), acked, fixtures)
     assert len(acked.created) + len(acked.cancelled) + len(acked.said) > total_writes > 2 * ROUNDS

@@ -24,8 +24,12 @@ SUPPORT = "550e8400-e29b-41d4-a716-446655440000"
 TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
 
 
+# Generous: a subprocess starts slowly on a loaded machine.
+STARTUP = 90.0
+
+
 def server(data_dir, **settings) -> Emulator:
-    return Emulator(mode="subprocess", data_dir=str(data_dir), **settings)
+    return Emulator(mode="subprocess", data_dir=str(data_dir), startup_timeout=STARTUP, **settings)
 
 
 def kill(emu: Emulator) -> None:
@@ -169,7 +173,7 @@ def test_put_state_is_stored(tmp_path):
 def test_without_a_data_dir_nothing_touches_the_disk(tmp_path):
     cwd = tmp_path / "cwd"
     cwd.mkdir()
-    emu = Emulator(mode="subprocess", clock="manual", now=NOW)
+    emu = Emulator(mode="subprocess", clock="manual", now=NOW, startup_timeout=STARTUP)
     old = os.getcwd()
     os.chdir(cwd)
     try:
@@ -181,7 +185,7 @@ def test_without_a_data_dir_nothing_touches_the_disk(tmp_path):
 
 
 def run_cli(*args, stdin: bytes | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emulator", *args], input=stdin, capture_output=True, timeout=60, env={**os.environ, **(env or {})})
+    return subprocess.run([sys.executable, "-m", "emulator", *args], input=stdin, capture_output=True, timeout=120, env={**os.environ, **(env or {})})
 
 
 def test_a_data_dir_from_a_newer_version_is_refused_in_one_line(tmp_path):
@@ -237,7 +241,7 @@ def test_serve_import_and_export_on_exit(tmp_path):
         served = httpx.get(emu.url + "/_emulator/state").content
     (tmp_path / "in.json").write_bytes(served)
     # No data dir: from a file, back to a file.
-    with Emulator(mode="subprocess", import_file=str(tmp_path / "in.json"), export_on_exit=str(tmp_path / "out.json")) as emu:
+    with Emulator(mode="subprocess", startup_timeout=STARTUP, import_file=str(tmp_path / "in.json"), export_on_exit=str(tmp_path / "out.json")) as emu:
         assert httpx.get(emu.url + "/_emulator/state").content == served
     assert (tmp_path / "out.json").read_bytes() == served
     r = run_cli("serve", "--port", "0", "--import", str(tmp_path / "missing.json"))
@@ -276,7 +280,7 @@ def test_retry_chains_go_on_after_a_restart(tmp_path):
         emu.control.advance("4h")
         return httpx.get(emu.url + "/api/v1/calls?limit=100&sortOrder=asc", headers=HEPPU).content
 
-    with Emulator(mode="subprocess", clock="manual", now=NOW) as emu:
+    with Emulator(mode="subprocess", clock="manual", now=NOW, startup_timeout=STARTUP) as emu:
         placed = place(emu)
         expected = later(emu)
     with server(tmp_path, clock="manual", now=NOW) as emu:
@@ -307,3 +311,12 @@ def test_an_imported_state_keeps_retrying():
         chains(kept)
         assert moved.put("/_emulator/state", json=kept.get("/_emulator/state").json()).status_code == 200
         assert count_after(moved) == count_after(kept) > 6 * 3
+
+
+def test_the_data_dir_from_a_config_file(tmp_path):
+    from emulator.settings import Settings
+
+    config = tmp_path / "emulator.toml"
+    config.write_text(f'data_dir = "{tmp_path / "data"}"\nexport_on_exit = "{tmp_path / "out.json"}"\n')
+    settings = Settings.load(config)
+    assert settings.data_dir == tmp_path / "data" and settings.export_on_exit == tmp_path / "out.json"
