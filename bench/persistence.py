@@ -73,24 +73,46 @@ async def create_calls(base: str, n: int, connections: int) -> float:
         return n / (time.perf_counter() - t0)
 
 
-def populate(data_dir: Path, stored: int) -> None:
-    """`stored` calls in the log exactly as a server writes them (one
-    call.created and one stream.counted change each), in one transaction."""
+def populate(data_dir: Path, stored: int, generated: int = 2000) -> None:
+    """`stored` calls in the log as a server writes them (a call.created and
+    a stream.counted change each). `generated` are drawn by the engine; the
+    rest are copies of their rows under new call ids and room names (drawing
+    100,000 plans takes a quarter of an hour on a busy machine)."""
+    import sqlite3
+
+    import orjson
+
     from emulator.app import create_app
     from emulator.persist import shut_down
+    from emulator.providers.heppu import PROVIDER
     from emulator.settings import Settings
 
     app = create_app(Settings(demo=False, clock="manual", data_dir=data_dir))
     engine = app.state.engine
     tenant = engine.tenants.get("org_abc123")
     agent = tenant.agent(AGENT)
-    from emulator.providers.heppu import PROVIDER
-
-    for i in range(stored):
+    for _ in range(min(stored, generated)):
         engine.create_call(tenant=tenant, agent=agent, style=PROVIDER.style, contact_phone="+14155550199")
-        if i % 10_000 == 9_999:
-            app.state.persistence.flush()
     shut_down(app)
+    db = sqlite3.connect(data_dir / "state.sqlite3")
+    rows = db.execute("SELECT kind, wall, data FROM changes WHERE kind IN ('call.created', 'stream.counted') ORDER BY seq").fetchall()
+    copy, made = 0, min(stored, generated)
+    while made < stored:
+        copy += 1
+        out = []
+        for kind, wall, data in rows:
+            d = orjson.loads(data)
+            if kind == "call.created":
+                if made >= stored:
+                    break
+                plan = d["plan"]
+                plan["id"] = f"{plan['id']}_{copy}"
+                plan["room"] = plan["room"] and f"{plan['room']}_{copy}"
+                made += 1
+            out.append((kind, wall, orjson.dumps(d)))
+        db.executemany("INSERT INTO changes (kind, wall, data) VALUES (?, ?, ?)", out)
+        db.commit()
+    db.close()
 
 
 def main() -> None:
@@ -120,7 +142,7 @@ def main() -> None:
         t0 = time.perf_counter()
         populate(logged, args.stored)
         size = (logged / "state.sqlite3").stat().st_size
-        print(f"  (wrote {args.stored:,} calls in {time.perf_counter() - t0:.1f} s; file {size / 1e6:.0f} MB)")
+        print(f"  (stored {args.stored:,} calls in {time.perf_counter() - t0:.1f} s; file {size / 1e6:.0f} MB)")
         proc, base, logged_start = start("--data-dir", str(logged))
         count = httpx.get(base + "/_emulator/tenants/org_abc123", timeout=60).json()["calls"]
         stop(proc)
