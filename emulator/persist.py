@@ -2,8 +2,9 @@
 SQLite file in a data dir) and rebuilt from it at start.
 
 The log starts with one `state.baseline` change: the whole state at a reset,
-an import or the first start (the export document, plus what it leaves
-out: clock anchors, the demo stream, fault rules). Every later write is one
+an import or the first start (the export document without its calls, plus
+what it leaves out: clock anchors, the demo stream, fault rules), followed by
+the calls as `call.created` and `call.intervened` changes. Every later write is one
 small change after it (emulator.core.changes). A reset or an import
 replaces the log by a new baseline, so what is stored is reset too.
 
@@ -83,8 +84,16 @@ class Persistence:
         """The log becomes the app's current state, as one baseline."""
         if self.read_only:
             return
+        gc.unfreeze()  # what a restore froze may be garbage now
         if self.log.enabled:
+            # The calls follow the baseline as changes of their own, in the
+            # same transaction: replayed like any others, quickly.
             self.log.rebase(BASELINE, **baseline(app))
+            for record in app.state.engine.store.records():
+                self.log.append("call.created", plan=record.plan)
+                for iv in record.interventions:
+                    self.log.append("call.intervened", call=record.plan.id, intervention=iv)
+            self.log.flush()
         self.attach(app)
 
     def flush(self) -> None:
@@ -101,7 +110,7 @@ def baseline(app) -> dict:
     engine = app.state.engine
     demo = engine.demo
     return {
-        "state": export_state(engine).model_dump(mode="json"),
+        "state": export_state(engine, calls=False).model_dump(mode="json"),
         "clocks": {
             "global": clock_fields(engine.clocks.global_clock),
             "tenants": {t: clock_fields(c) for t, c in engine.clocks.tenants().items()},

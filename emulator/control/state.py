@@ -157,13 +157,13 @@ def _clock_doc(clock: Clock) -> ClockDoc:
     return ClockDoc(mode=s.mode.value, speed=s.speed, now=s.now)
 
 
-def export_state(engine) -> StateDoc:
+def export_state(engine, *, calls: bool = True) -> StateDoc:
     return StateDoc(
         seed=engine.seed,
         clock=_clock_doc(engine.clocks.global_clock),
         tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
         tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
-        calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()],
+        calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()] if calls else [],
         streams=engine.store.streams(),
     )
 

@@ -66,8 +66,9 @@ class ChangeLog(Protocol):
     """Where changes go. `append` records a change (its data: plain JSON
     values, dataclasses, tuples); `flush` makes every appended change durable
     and returns once it is; `rebase` replaces the whole log by one baseline
-    change (a reset, an import, a compaction); `read` yields the changes from
-    the last baseline on, oldest first."""
+    change (a reset, an import, a compaction), durable with what follows it
+    at the next flush; `read` yields the changes from the last baseline on,
+    oldest first."""
 
     enabled: bool
 

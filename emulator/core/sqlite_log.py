@@ -112,12 +112,12 @@ class SqliteLog:
         self._pending = 0
 
     def rebase(self, kind: str, **data: Any) -> None:
-        """The whole log becomes this one change, committed at once."""
+        """The whole log becomes this one change (and whatever is appended
+        after it), committed together at the next flush."""
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
         self.db.execute("DELETE FROM changes")
         self.append(kind, **data)
-        self.flush()
 
     # -- reading --------------------------------------------------------------
 
