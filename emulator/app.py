@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from functools import partial
 from http import HTTPStatus
 
@@ -13,7 +14,7 @@ from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from emulator import __version__
+from emulator import __version__, persist
 from emulator.control.errors import error_body as control_error_body
 from emulator.control.faults import Faults
 from emulator.control.journal import Journal
@@ -38,9 +39,17 @@ PROVIDERS: list[Provider] = [HEPPU, TRILLET]
 log = logging.getLogger("emulator")
 
 
-def build_engine(settings: Settings, *, clock: Clock | None = None, tenants: Tenants | None = None, fixture_calls: bool = True) -> Engine:
+def build_engine(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    tenants: Tenants | None = None,
+    fixture_calls: bool = True,
+    demo_origin: float | None = None,
+) -> Engine:
     """An engine from the settings; the control plane passes its own clock
-    (reset keeps time), tenants and no fixture calls (importing a state)."""
+    (reset keeps time), tenants and no fixture calls (importing a state);
+    a restored state passes its demo stream's origin."""
     folder = settings.fixtures or default_dir()
     if clock is None:
         now = parse_instant(settings.now) if settings.now else None
@@ -58,7 +67,8 @@ def build_engine(settings: Settings, *, clock: Clock | None = None, tenants: Ten
     if settings.demo:
         targets = [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)]
         # Start the stream five minutes back so calls are already live.
-        engine.demo = DemoTraffic(engine.store, engine.generator, targets, origin=clock.now() - 300, every=settings.demo_every)
+        origin = clock.now() - 300 if demo_origin is None else demo_origin
+        engine.demo = DemoTraffic(engine.store, engine.generator, targets, origin=origin, every=settings.demo_every)
     return engine
 
 
@@ -127,9 +137,17 @@ def install_error_handlers(app: FastAPI) -> None:
         return vendor(request, 500, message) or JSONResponse(control_error_body(500, message), 500)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    persist.shut_down(app)
+
+
+def create_app(settings: Settings | None = None, *, persistence: persist.Persistence | None = None) -> FastAPI:
+    """The app. With `settings.data_dir` its state is restored from, and
+    kept in, that folder (raises DataDirError when it cannot be)."""
     settings = settings or Settings()
-    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=_lifespan)
     app.state.settings = settings
     app.state.engine = build_engine(settings)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
@@ -139,6 +157,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.journal = Journal(settings.journal_size)
     # Strict mode checks every response on the full path.
     app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
+    app.state.persistence = persistence or persist.Persistence.open(settings.data_dir)
+    try:
+        persist.start(app)
+    except BaseException:
+        app.state.persistence.log.close()
+        raise
     for provider in PROVIDERS:
         app.include_router(provider.router)
     # LiveKit's Twirp API over the same rooms; it answers its own errors.
@@ -153,6 +177,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # One layer resolves each vendor request's context, applies faults and
     # records the journal.
     app.add_middleware(VendorLayer)
+    # Outside it: whatever the layer or the route changed is committed
+    # before the answer starts.
+    app.add_middleware(persist.CommitMiddleware)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -38,6 +38,9 @@ def _serve_parser(sub) -> None:
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
     p.add_argument("--control-token", help=fields["control_token"].description)
     p.add_argument("--livekit-port", type=int, help=fields["livekit_port"].description + " (default: off)")
+    p.add_argument("--data-dir", type=Path, help=fields["data_dir"].description)
+    p.add_argument("--import", dest="import_file", type=Path, help=fields["import_file"].description)
+    p.add_argument("--export-on-exit", type=Path, help=fields["export_on_exit"].description)
     p.add_argument(
         "--config",
         type=Path,
@@ -69,7 +72,13 @@ def serve(settings: Settings) -> int:
     except ValueError as exc:
         print(f"call-emulator: {exc}", file=sys.stderr)
         return 2
-    app = create_app(settings)
+    from emulator.core.sqlite_log import DataDirError
+
+    try:
+        app = create_app(settings)
+    except DataDirError as exc:
+        print(f"call-emulator: {exc}", file=sys.stderr)
+        return 2
     print(
         f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
         f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
@@ -121,6 +130,54 @@ def openapi(out: Path, check: bool) -> int:
     return 0
 
 
+def export_dir(data_dir: Path) -> int:
+    """Print the state stored in `data_dir` (the GET /_emulator/state
+    document). Reads only: a server may be running on the folder."""
+    from emulator.app import create_app
+    from emulator.core.sqlite_log import DataDirError, SqliteLog
+    from emulator.persist import Persistence, export_document, stored_state_exists
+
+    if not stored_state_exists(data_dir):
+        print(f"call-emulator: no stored state in {data_dir}", file=sys.stderr)
+        return 2
+    try:
+        persistence = Persistence(SqliteLog(data_dir, lock=False), read_only=True)
+        app = create_app(Settings(demo=False, import_file=None, export_on_exit=None), persistence=persistence)
+    except DataDirError as exc:
+        print(f"call-emulator: {exc}", file=sys.stderr)
+        return 2
+    sys.stdout.buffer.write(export_document(app) + b"\n")
+    sys.stdout.flush()
+    persistence.close()
+    return 0
+
+
+def import_dir(data_dir: Path) -> int:
+    """Replace the state stored in `data_dir` by the document on stdin (as
+    PUT /_emulator/state). The folder must not be in use by a server."""
+    from emulator.app import create_app
+    from emulator.control.errors import ControlError
+    from emulator.control.state import import_state, parse_state
+    from emulator.core.sqlite_log import DataDirError
+    from emulator.persist import shut_down
+
+    try:
+        doc = parse_state(sys.stdin.buffer.read())
+        app = create_app(Settings(demo=False, data_dir=data_dir, import_file=None, export_on_exit=None))
+    except (ControlError, DataDirError) as exc:
+        print(f"call-emulator: {getattr(exc, 'message', exc)}", file=sys.stderr)
+        return 2
+    try:
+        import_state(app, doc)
+    except ControlError as exc:
+        print(f"call-emulator: {exc.message}", file=sys.stderr)
+        return 2
+    finally:
+        shut_down(app)
+    print(f"imported {len(doc.tenants)} tenants and {len(doc.calls)} calls into {data_dir}", file=sys.stderr)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="call-emulator", description="A local, stateful emulator of Heppu's and Trillet's call APIs.")
     parser.add_argument("--version", action="version", version=f"call-emulator {__version__}")
@@ -129,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     o = sub.add_parser("openapi", help="Write openapi/<provider>.json from the code")
     o.add_argument("--out", type=Path, default=Path("openapi"), help="Folder to write into (default ./openapi)")
     o.add_argument("--check", action="store_true", help="Only check the files are up to date (exit 1 if not)")
+    e = sub.add_parser("export", help="Print the state stored in a data dir (the GET /_emulator/state document)")
+    e.add_argument("data_dir", type=Path, help="The data dir (as serve --data-dir)")
+    i = sub.add_parser("import", help="Replace the state stored in a data dir by the document on stdin")
+    i.add_argument("data_dir", type=Path, help="The data dir (as serve --data-dir)")
     from emulator.contracts import cli as contracts_cli
 
     contracts_cli.add_parsers(sub)
@@ -144,4 +205,8 @@ def main(argv: list[str] | None = None) -> int:
         return serve(settings)
     if args.command == "openapi":
         return openapi(args.out, args.check)
+    if args.command == "export":
+        return export_dir(args.data_dir)
+    if args.command == "import":
+        return import_dir(args.data_dir)
     return 2

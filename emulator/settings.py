@@ -40,6 +40,9 @@ class Settings(BaseSettings):
         None, ge=1, le=65535, description="Also listen on this port (e.g. 7880, LiveKit's own) for LiveKit clients; the same app answers on both"
     )
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
+    data_dir: Path | None = Field(None, description="Keep the state in this folder (SQLite) and restore it at start (default: memory only)")
+    import_file: Path | None = Field(None, description="Start from this exported state document (as PUT /_emulator/state)")
+    export_on_exit: Path | None = Field(None, description="Write the state document to this file on shutdown")
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):

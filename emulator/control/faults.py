@@ -20,6 +20,7 @@ from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import parse_duration
 from emulator.control.errors import ControlError
+from emulator.core.changes import NO_LOG, ChangeLog, register
 from emulator.web import get_engine, json_response
 
 MAX_DELAY = 60.0
@@ -120,27 +121,42 @@ class Rule:
 
 
 class Faults:
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, log: ChangeLog = NO_LOG) -> None:
         self.seed = seed
+        self.log = log  # every change to the rules goes here too
         self.rules: list[Rule] = []
         self._ids = itertools.count(1)
         self.rng = random.Random(f"{seed}:faults")
 
     def add(self, spec: FaultIn, routes: list[str]) -> Rule:
         rule = Rule(f"fault_{next(self._ids)}", spec, routes)
+        self.log.append("fault.added", rule=_rule_doc(rule))
         self.rules.append(rule)
         return rule
+
+    def dump(self) -> dict:
+        """The rules as stored (their specs, routes and hits so far)."""
+        next_id = next(self._ids)
+        self._ids = itertools.count(next_id)
+        return {"nextId": next_id, "rules": [_rule_doc(r) for r in self.rules]}
+
+    def load(self, doc: dict) -> None:
+        self.rules = [_rule_from_doc(d) for d in doc["rules"]]
+        self._ids = itertools.count(doc["nextId"])
 
     def get(self, rule_id: str) -> Rule | None:
         return next((r for r in self.rules if r.id == rule_id), None)
 
     def remove(self, rule_id: str) -> None:
+        self.log.append("fault.removed", id=rule_id)
         self.rules = [r for r in self.rules if r.id != rule_id]
 
     def clear(self) -> None:
-        self.__init__(self.seed)
+        self.log.append("faults.cleared")
+        self.__init__(self.seed, self.log)
 
     def forget_tenant(self, tenant_id: str) -> None:
+        self.log.append("faults.tenant_forgotten", tenant=tenant_id)
         self.rules = [r for r in self.rules if r.spec.tenant != tenant_id]
 
     def pick(self, vendor: str, method: str, path: str, template: str | None, tenant: str | None) -> Rule | None:
@@ -150,6 +166,7 @@ class Faults:
             if rule.spec.probability < 1.0 and not self.rng.random() < rule.spec.probability:
                 continue
             rule.hits += 1
+            self.log.append("fault.hit", id=rule.id)
             return rule
         return None
 
@@ -178,6 +195,49 @@ def routes_matching(providers: dict, spec: FaultIn) -> list[str]:
                 if spec.method is None or spec.method == method:
                     found.append(f"{method} {template}")
     return found
+
+
+def _rule_doc(rule: Rule) -> dict:
+    return {"id": rule.id, "spec": rule.spec.model_dump(mode="json"), "routes": rule.routes, "hits": rule.hits}
+
+
+def _rule_from_doc(doc: dict) -> Rule:
+    rule = Rule(doc["id"], FaultIn.model_validate(doc["spec"]), doc["routes"])
+    rule.hits = doc["hits"]
+    return rule
+
+
+# How each change to the rules is applied when the log is replayed.
+
+
+@register("fault.added")
+def _added(state, data: dict) -> None:
+    faults = state.faults
+    rule = _rule_from_doc(data["rule"])
+    faults.rules.append(rule)
+    faults._ids = itertools.count(int(rule.id.rsplit("_", 1)[1]) + 1)
+
+
+@register("fault.removed")
+def _removed(state, data: dict) -> None:
+    state.faults.remove(data["id"])
+
+
+@register("faults.cleared")
+def _cleared(state, data: dict) -> None:
+    state.faults.clear()
+
+
+@register("faults.tenant_forgotten")
+def _tenant_forgotten(state, data: dict) -> None:
+    state.faults.forget_tenant(data["tenant"])
+
+
+@register("fault.hit")
+def _hit(state, data: dict) -> None:
+    rule = state.faults.get(data["id"])
+    if rule is not None:
+        rule.hits += 1
 
 
 async def inject(faults: Faults, provider, tenant: str | None, template: str | None, scope, receive, send) -> tuple[str | None, bool]:

@@ -12,6 +12,7 @@ from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import MAX_DURATION, MAX_INSTANT, MIN_INSTANT
 from emulator.control.errors import ControlError
+from emulator.core.changes import rebuild
 from emulator.core.clock import Clock
 from emulator.core.magic import MAGIC_NUMBERS
 from emulator.core.plan import CallPlan, Intervention
@@ -53,6 +54,7 @@ def reset_all(app, seed: int | None = None) -> None:
     app.state.faults.seed = settings.seed
     app.state.faults.clear()
     app.state.journal.clear()
+    app.state.persistence.rebase(app)
 
 
 @router.post(
@@ -156,13 +158,13 @@ def _clock_doc(clock: Clock) -> ClockDoc:
     return ClockDoc(mode=s.mode.value, speed=s.speed, now=s.now)
 
 
-def export_state(engine) -> StateDoc:
+def export_state(engine, *, calls: bool = True) -> StateDoc:
     return StateDoc(
         seed=engine.seed,
         clock=_clock_doc(engine.clocks.global_clock),
         tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
         tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
-        calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()],
+        calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()] if calls else [],
         streams=engine.store.streams(),
     )
 
@@ -212,10 +214,23 @@ def import_state(app, doc: StateDoc) -> None:
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
+    rebuild(engine)
     app.state.settings = settings
     app.state.engine = engine
     app.state.faults.clear()
     app.state.journal.clear()
+    app.state.persistence.rebase(app)
+
+
+def parse_state(text: bytes | str) -> StateDoc:
+    """A state document, strictly from the JSON text: no false for a
+    number, no "1" for an int (JSON arrays still make the plans' tuples)."""
+    try:
+        return StateDoc.model_validate_json(text, strict=True)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        where = ".".join(str(x) for x in err["loc"])
+        raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
 
 
 @router.get("/state", operation_id="exportState", summary="Export the whole state as JSON", response_model=StateDoc, responses=errors.UNAUTHORIZED)
@@ -231,14 +246,8 @@ async def get_state(request: Request) -> Response:
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED},
 )
 async def put_state(body: StateDoc, request: Request) -> Response:
-    # Again, strictly from the JSON text: no false for a number, no "1" for
-    # an int (JSON arrays still make the plans' tuples).
-    try:
-        body = StateDoc.model_validate_json(await request.body(), strict=True)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        where = ".".join(str(x) for x in err["loc"])
-        raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
+    # Again, strictly from the JSON text.
+    body = parse_state(await request.body())
     import_state(request.app, body)
     engine = get_engine(request)
     return json_response(ResetOut(seed=engine.seed, tenants=len(engine.tenants.all()), calls=len(engine.store)))

@@ -36,6 +36,8 @@ class Clock:
         wall: Callable[[], float] = time.time,
     ) -> None:
         self._wall = wall
+        # Told after every change (set by whoever persists the clock).
+        self.on_change: Callable[["Clock"], None] | None = None
         self._mode = ClockMode.realtime
         self._speed = 1.0
         self._rate = 1.0
@@ -75,6 +77,25 @@ class Clock:
         self._rate = {ClockMode.realtime: 1.0, ClockMode.scaled: self._speed, ClockMode.manual: 0.0}[mode]
         self._anchor_virtual = current
         self._anchor_wall = self._wall()
+        self._changed()
+
+    def anchor(self) -> tuple[float, float]:
+        """(virtual instant, wall instant) the clock counts from."""
+        return self._anchor_virtual, self._anchor_wall
+
+    def restore(self, mode: ClockMode | str, speed: float, virtual: float, wall: float) -> None:
+        """Back to a stored anchor: a realtime or scaled clock has moved on
+        by the wall time since, a manual one has not."""
+        self._mode = ClockMode(mode)
+        self._speed = float(speed)
+        self._rate = {ClockMode.realtime: 1.0, ClockMode.scaled: self._speed, ClockMode.manual: 0.0}[self._mode]
+        self._anchor_virtual = virtual
+        self._anchor_wall = wall
+        self._changed()
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(self)
 
     def set_now(self, now: float) -> None:
         self.configure(now=now)
@@ -83,6 +104,7 @@ class Clock:
         if seconds < 0:
             raise ValueError("a clock only advances forward")
         self._anchor_virtual += seconds
+        self._changed()
         return self.now()
 
 
@@ -93,6 +115,14 @@ class Clocks:
     def __init__(self, global_clock: Clock) -> None:
         self.global_clock = global_clock
         self._by_tenant: dict[str, Clock] = {}
+        # Told (tenant id or None, clock or None when dropped) after every
+        # change to any clock, by whoever persists them.
+        self.on_change: Callable[[str | None, Clock | None], None] | None = None
+        global_clock.on_change = lambda c: self._changed(None, c)
+
+    def _changed(self, tenant_id: str | None, clock: Clock | None) -> None:
+        if self.on_change is not None:
+            self.on_change(tenant_id, clock)
 
     def for_tenant(self, tenant_id: str) -> Clock:
         return self._by_tenant.get(tenant_id, self.global_clock)
@@ -106,10 +136,13 @@ class Clocks:
         if clock is None:
             clock = Clock(ClockMode.manual, now=self.global_clock.now())
             self._by_tenant[tenant_id] = clock
+            clock.on_change = lambda c: self._changed(tenant_id, c)
+            self._changed(tenant_id, clock)
         return clock
 
     def drop(self, tenant_id: str) -> None:
-        self._by_tenant.pop(tenant_id, None)
+        if self._by_tenant.pop(tenant_id, None) is not None:
+            self._changed(tenant_id, None)
 
     def tenants(self) -> dict[str, Clock]:
         return dict(self._by_tenant)

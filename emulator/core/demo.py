@@ -52,5 +52,11 @@ class DemoTraffic:
             if self.store.get(plan.id) is None:
                 self.store.add(plan)
         made = max(0, last + 1 - first)
-        self._next = max(self._next, last + 1)
+        if last + 1 > self._next:
+            self.restart(last + 1)
         return made
+
+    def restart(self, next_index: int = 0) -> None:
+        """The next demo call to materialise is `next_index`."""
+        self.store.log.append("demo.counted", next=next_index)
+        self._next = next_index

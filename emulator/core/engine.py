@@ -4,6 +4,7 @@ few operations every provider and the control plane share."""
 from __future__ import annotations
 
 from emulator.core.bodies import BodyCache
+from emulator.core.changes import ChangeLog
 from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
@@ -11,7 +12,16 @@ from emulator.core.lifecycle import CallSnapshot
 from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.store import CallRecord, Store
-from emulator.core.tenants import Agent, Tenant, Tenants
+from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
+
+
+def clock_fields(clock: Clock | None) -> dict:
+    """A clock as stored: mode, speed and its anchor (virtual and wall
+    instants), so a realtime clock keeps real time across a restart."""
+    if clock is None:
+        return {"mode": None}
+    virtual, wall = clock.anchor()
+    return {"mode": clock.mode.value, "speed": clock.speed, "now": virtual, "wall": wall}
 
 
 class Engine:
@@ -39,6 +49,20 @@ class Engine:
         for plan in self._fixture_calls:
             if (tenant_id is None or plan.tenant == tenant_id) and self.store.get(plan.id) is None:
                 self.store.add(plan)
+
+    def attach(self, log: ChangeLog) -> None:
+        """From now on every change to the calls, clocks, tenants and demo
+        stream goes to `log` too (the engine is built, or replayed, first
+        with nothing logged)."""
+        self.store.log = log
+        if not log.enabled:
+            self.clocks.on_change = None
+            self.tenants.on_change = None
+            return
+        self.clocks.on_change = lambda tenant_id, clock: log.append("clock.set", tenant=tenant_id, **clock_fields(clock))
+        self.tenants.on_change = lambda tenant_id, tenant: log.append(
+            "tenant.put" if tenant is not None else "tenant.removed", id=tenant_id, tenant=tenant_to_dict(tenant) if tenant else None
+        )
 
     def now(self, tenant_id: str | None = None) -> float:
         """The tenant's virtual now. Reading time is also when demo traffic
@@ -98,5 +122,5 @@ class Engine:
         """Forget calls (all, or one tenant's) and reload the fixture calls."""
         self.store.clear(tenant_id)
         if tenant_id is None and self.demo is not None:
-            self.demo._next = 0
+            self.demo.restart()
         self.load_fixture_calls(tenant_id)

@@ -7,6 +7,7 @@ from bisect import insort
 from dataclasses import dataclass, field
 from itertools import count
 
+from emulator.core.changes import NO_LOG, ChangeLog
 from emulator.core.lifecycle import CallSnapshot, snapshot
 from emulator.core.plan import CallPlan, Intervention
 
@@ -25,7 +26,12 @@ class DuplicateCall(ValueError):
 
 
 class Store:
-    def __init__(self) -> None:
+    """The calls in memory, indexed. Every write also goes to `log` (a
+    ChangeLog: memory-only by default, or a database), from which these
+    indexes are rebuilt at start."""
+
+    def __init__(self, log: ChangeLog = NO_LOG) -> None:
+        self.log = log
         self._by_id: dict[str, CallRecord] = {}
         self._by_room: dict[str, CallRecord] = {}
         # Per tenant, (created_at, insertion seq, id) kept sorted: listing
@@ -40,6 +46,7 @@ class Store:
     def add(self, plan: CallPlan) -> CallRecord:
         if plan.id in self._by_id:
             raise DuplicateCall(plan.id)
+        self.log.append("call.created", plan=plan)
         record = CallRecord(plan)
         self._by_id[plan.id] = record
         if plan.room:
@@ -62,6 +69,7 @@ class Store:
 
     def intervene(self, call_id: str, intervention: Intervention) -> CallRecord:
         record = self._by_id[call_id]
+        self.log.append("call.intervened", call=call_id, intervention=intervention)
         insort(record.interventions, intervention, key=lambda iv: iv.at)
         return record
 
@@ -69,6 +77,7 @@ class Store:
         """Per-stream call counter: generation seeds come from (seed, stream,
         index), so a call added in one stream never reshuffles another."""
         n = self._streams.get(stream, 0)
+        self.log.append("stream.counted", counters={stream: n + 1})
         self._streams[stream] = n + 1
         return n
 
@@ -77,14 +86,16 @@ class Store:
         return dict(sorted(self._streams.items()))
 
     def restore_streams(self, streams: dict[str, int]) -> None:
+        self.log.append("stream.counted", counters=streams)
         self._streams.update(streams)
 
     def records(self) -> list[CallRecord]:
         return list(self._by_id.values())
 
     def clear(self, tenant_id: str | None = None) -> None:
+        self.log.append("calls.cleared", tenant=tenant_id)
         if tenant_id is None:
-            self.__init__()
+            self.__init__(self.log)
             return
         for _, _, call_id in self._by_tenant.pop(tenant_id, []):
             record = self._by_id.pop(call_id)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +88,9 @@ class Tenants:
         self._by_id: dict[str, Tenant] = {}
         self._by_key: dict[tuple[str, str], list[Tenant]] = {}
         self._by_livekit: dict[str, list[Tenant]] = {}
+        # Told (tenant id, tenant or None when removed) after every change,
+        # by whoever persists the tenants.
+        self.on_change: Callable[[str, Tenant | None], None] | None = None
         for t in tenants:
             self.add(t)
 
@@ -107,6 +111,8 @@ class Tenants:
             self._by_key.setdefault((tenant.vendor, key), []).append(tenant)
         for pair in tenant.livekit_keys:
             self._by_livekit.setdefault(pair.key, []).append(tenant)
+        if self.on_change is not None:
+            self.on_change(tenant.id, tenant)
 
     def remove(self, tenant_id: str) -> None:
         tenant = self._by_id.pop(tenant_id, None)
@@ -118,6 +124,8 @@ class Tenants:
         for pair in tenant.livekit_keys:
             holders = self._by_livekit.get(pair.key, [])
             holders[:] = [t for t in holders if t.id != tenant_id]
+        if self.on_change is not None:
+            self.on_change(tenant_id, None)
 
     def get(self, tenant_id: str) -> Tenant | None:
         return self._by_id.get(tenant_id)

@@ -53,6 +53,7 @@ class Emulator:
         self._external = url
         self.url = url.rstrip("/") if url else ""
         self._server = None
+        self._app = None
         self._thread: threading.Thread | None = None
         self._sock: socket.socket | None = None
         self._proc: subprocess.Popen | None = None
@@ -100,7 +101,8 @@ class Emulator:
         self._sock.bind((self.host, self.port))
         self.port = self._sock.getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
+        self._app = create_app(settings)
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, name="call-emulator", daemon=True)
         self._thread.start()
@@ -124,6 +126,9 @@ class Emulator:
             if self._thread is not None:
                 self._thread.join(timeout=10)
             self._server = None
+            from emulator.persist import shut_down
+
+            shut_down(self._app)  # the lifespan is off in a thread
         if self._sock is not None:
             self._sock.close()
             self._sock = None

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import weakref
 
+from emulator.core.changes import rebuilt
 from emulator.core.engine import Engine
 from emulator.core.store import CallRecord
 from emulator.core.tenants import Tenant
@@ -51,6 +52,18 @@ def plan(
 def watch(engine: Engine, record: CallRecord) -> None:
     if record.plan.attributes.get("retry"):
         _OPEN.setdefault(engine, {}).setdefault(record.plan.tenant, []).append(record)
+
+
+@rebuilt
+def watch_all(engine: Engine) -> None:
+    """After a restore or an import: watch every chain's latest attempt
+    (an attempt no other call follows)."""
+    _OPEN.pop(engine, None)
+    records = engine.store.records()
+    followed = {r.plan.attributes.get("previousCallId") for r in records}
+    for record in records:
+        if record.plan.id not in followed:
+            watch(engine, record)
 
 
 def due_at(retry: dict, retry_index: int, ended_at: float) -> float:

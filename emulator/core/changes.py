@@ -1,0 +1,114 @@
+"""The change log: every write to the emulator's state, in order.
+
+State is what the log says happened, never what was derived from it: a call
+created (its plan), an intervention, a tenant put or removed, a clock set, a
+stream counter moved, a fault rule added... Replaying the log from its last
+baseline rebuilds every in-memory index. Snapshots, lists and response
+bodies are never logged.
+
+Two logs share one interface: `MemoryLog` (the default: nothing is written
+anywhere) and `SqliteLog` (emulator.core.sqlite_log: a file, WAL mode). Who
+writes never knows which it has.
+
+A kind of state is one change type: `register(kind)` gives the function that
+applies a logged change of that kind to the running state on replay. The
+function receives the state holder (the app's state: `.engine`, `.faults`,
+...) and the change's data (plain JSON).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterator, NamedTuple, Protocol
+
+Apply = Callable[[Any, dict], None]
+
+CHANGE_TYPES: dict[str, Apply] = {}
+
+
+def register(kind: str) -> Callable[[Apply], Apply]:
+    def wrap(fn: Apply) -> Apply:
+        if kind in CHANGE_TYPES and CHANGE_TYPES[kind] is not fn:
+            raise ValueError(f"change type {kind!r} registered twice")
+        CHANGE_TYPES[kind] = fn
+        return fn
+
+    return wrap
+
+
+# Indexes kept outside the store (a provider's open retry chains...) are
+# derived from the calls: after a state is restored or imported, each of
+# these rebuilds its own from the engine.
+REBUILDERS: list[Callable[[Any], None]] = []
+
+
+def rebuilt(fn: Callable[[Any], None]) -> Callable[[Any], None]:
+    REBUILDERS.append(fn)
+    return fn
+
+
+def rebuild(engine: Any) -> None:
+    for fn in REBUILDERS:
+        fn(engine)
+
+
+class Change(NamedTuple):
+    seq: int
+    kind: str
+    wall: float  # wall-clock time it was written (epoch seconds)
+    data: dict
+
+
+class UnknownChange(ValueError):
+    """The log holds a change this version cannot apply."""
+
+
+class ChangeLog(Protocol):
+    """Where changes go. `append` records a change (its data: plain JSON
+    values, dataclasses, tuples); `flush` makes every appended change durable
+    and returns once it is; `rebase` replaces the whole log by one baseline
+    change (a reset, an import, a compaction), durable with what follows it
+    at the next flush; `read` yields the changes from the last baseline on,
+    oldest first."""
+
+    enabled: bool
+
+    def append(self, kind: str, **data: Any) -> None: ...
+
+    def flush(self) -> None: ...
+
+    def rebase(self, kind: str, **data: Any) -> None: ...
+
+    def read(self) -> Iterator[Change]: ...
+
+    def close(self) -> None: ...
+
+
+class MemoryLog:
+    """Nothing is written: the state lives in memory only."""
+
+    enabled = False
+
+    def append(self, kind: str, **data: Any) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def rebase(self, kind: str, **data: Any) -> None:
+        pass
+
+    def read(self) -> Iterator[Change]:
+        return iter(())
+
+    def close(self) -> None:
+        pass
+
+
+NO_LOG = MemoryLog()
+
+
+def apply(state: Any, change: Change) -> None:
+    fn = CHANGE_TYPES.get(change.kind)
+    if fn is None:
+        raise UnknownChange(f"change #{change.seq} has unknown type {change.kind!r}")
+    fn(state, change.data)
