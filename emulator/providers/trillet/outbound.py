@@ -47,7 +47,7 @@ QUEUE_DELAY = 2.0
             no_phone_number="Agent a1b2c3d4e5f6a7b8c9d0e1f2 has no phone number configured",
         ),
         **errors.not_found("The agent does not exist in this workspace", "Agent not found: a1b2c3d4e5f6a7b8c9d0e1f2"),
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def initiate_outbound_call(
