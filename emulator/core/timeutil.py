@@ -17,6 +17,31 @@ def parse_instant(value: str | datetime | float | int) -> float:
     return value.timestamp()
 
 
+# The instants the emulator takes and prints exactly, everywhere (vendor
+# bodies, query filters, the control plane): from the Unix epoch up to the
+# start of year 9999. The last year is left free so a call's life and its
+# retries never run past what an ISO 8601 timestamp can say.
+MIN_INSTANT = 0.0  # 1970-01-01T00:00:00Z
+MAX_INSTANT = 253_370_764_800.0  # 9999-01-01T00:00:00Z, excluded
+INSTANT_RANGE = "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z"
+
+
+class InstantOutOfRange(ValueError):
+    pass
+
+
+def parse_bounded_instant(value: str | datetime | float | int) -> float:
+    """parse_instant, refusing (InstantOutOfRange) an instant outside
+    MIN_INSTANT..MAX_INSTANT rather than moving it."""
+    try:
+        ts = parse_instant(value)
+    except (OverflowError, OSError):  # beyond what a timestamp holds
+        raise InstantOutOfRange(f"must lie {INSTANT_RANGE}") from None
+    if not MIN_INSTANT <= ts < MAX_INSTANT:
+        raise InstantOutOfRange(f"must lie {INSTANT_RANGE}")
+    return ts
+
+
 def to_datetime(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc)
 

@@ -9,7 +9,7 @@ from typing import Literal
 
 from fastapi import Depends, Query, Response
 
-from emulator.core.timeutil import parse_instant
+from emulator.core.timeutil import INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
@@ -31,7 +31,9 @@ def _date(name: str, value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return parse_instant(value)
+        return parse_bounded_instant(value)
+    except InstantOutOfRange:
+        raise VendorError(400, f"Invalid query parameter {name!r}: must be a date-time {INSTANT_RANGE}") from None
     except (ValueError, OverflowError):
         raise VendorError(400, f"Invalid query parameter {name!r}: must be an ISO 8601 date-time, e.g. 2025-12-01T00:00:00Z") from None
 
