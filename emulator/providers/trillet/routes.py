@@ -178,7 +178,7 @@ async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(tr
 )
 async def remove_agent(
     roomName: str = ROOM,
-    body: RemoveAgentRequest = Body(),
+    body: RemoveAgentRequest = Body(openapi_examples={"agent": {"value": {"participantIdentity": "agent-001"}}}),
     ctx: TrilletContext = Depends(trillet_context),
 ) -> Response:
     snap = live_call(ctx, roomName)
