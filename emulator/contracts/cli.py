@@ -40,6 +40,9 @@ def add_parsers(sub) -> None:
     p.add_argument("recordings", type=Path, help="Folder written by `call-emulator record`")
     p.add_argument("--base-url", required=True, help="Server to compare with, e.g. an emulator")
     p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE", help="Sent where the recorded request carried NAME (repeatable)")
+    p.add_argument("--bind", action="append", default=[], metavar="PLACEHOLDER=VALUE",
+                   help="Send VALUE where the recordings have PLACEHOLDER, e.g. id:1=call_abc123 (repeatable); "
+                   "ids a replayed response returns are bound by themselves")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 
