@@ -116,3 +116,18 @@ def test_control_plane_uses_the_same_range(emu):
         with pytest.raises(ControlError) as err:
             emu.control.set_clock(mode="manual", now=at)
         assert RANGE in str(err.value)
+
+
+def test_retries_that_would_leave_the_range_are_refused(http):
+    # a week-long interval repeated from the last representable day
+    msg = heppu_400(schedule(http, scheduledAt="9998-12-30T00:00:00Z", retryIntervals=["1 week"], maxRetries=2))
+    assert msg == f"Invalid request body field 'retryIntervals': retry 1 would fall outside {RANGE}"
+    msg = heppu_400(schedule(http, retryIntervals=["999999 weeks"], maxRetries=1))  # ~19,000 years from now
+    assert "'retryIntervals'" in msg and RANGE in msg
+    assert schedule(http, scheduledAt="9998-12-01T00:00:00Z", retryIntervals=["1 day"], maxRetries=3).status_code == 201
+    r = http.post("/api/v1/calls/batch", headers=HEPPU, json={"agentId": SUPPORT, "retryConfig": {"maxRetries": 1, "retryIntervals": ["52 weeks"]},
+                                                             "calls": [{"contactPhone": "+14155550101"},
+                                                                       {"contactPhone": "+14155550102", "scheduledAt": "9998-06-01T00:00:00Z"}]})
+    assert r.status_code == 207, r.text
+    ok, bad = r.json()["data"]["results"]
+    assert ok["status"] == "scheduled" and bad["status"] == "failed" and RANGE in bad["error"]
