@@ -1,6 +1,7 @@
-"""Every instant the emulator is given lies where it can hold and print it
-exactly (1970-01-01T00:00:00Z up to, not including, 9999-01-01T00:00:00Z);
-one outside is refused in the vendor's shape, never moved. Over real HTTP."""
+"""Every date-time a vendor request gives is written with a year from 1970
+to 9998, so whatever its offset the emulator holds and prints it exactly;
+one outside is refused in the vendor's shape, never moved, and the specs
+say so with a pattern. Over real HTTP."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ from .conftest import HEPPU, TRILLET
 
 SUPPORT = "550e8400-e29b-41d4-a716-446655440000"
 NOW = "2025-12-01T15:30:10Z"
-RANGE = "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z"
+RANGE = "in the years 1970 to 9998"
 
 FIRST, LAST = "1970-01-01T00:00:00Z", "9998-12-31T23:59:59Z"
 OUTSIDE = [
     "9999-01-01T00:00:00Z",  # the first instant past the range
     "9999-12-31T23:59:59Z",  # was stored as 9999-12-29T00:00:00Z
-    "9998-12-31T23:59:59-01:00",  # inside by its digits, outside in UTC
     "1969-12-31T23:59:59Z",
+    "1969-12-31T23:00:00-01:00",  # 1970 in UTC, but written 1969
     "0001-01-01T00:00:00Z",
 ]
 
@@ -63,6 +64,9 @@ def test_schedule_keeps_the_boundaries_exactly(http):
         assert r.json()["data"]["scheduledAt"] == LAST
         call = listed(http, r.json()["data"]["id"])
         assert call["scheduledAt"] == LAST and call["status"] == "scheduled"
+    # the offset the latest year allows, printed back exactly in UTC
+    r = schedule(http, scheduledAt="9998-12-31T23:59:59-23:59")
+    assert r.status_code == 201 and r.json()["data"]["scheduledAt"] == "9999-01-01T23:58:59Z", r.text
     r = schedule(http, scheduledAt=FIRST)  # the past: placed at once
     assert r.status_code == 201, r.text
     assert listed(http, r.json()["data"]["id"])["scheduledAt"] == FIRST
@@ -110,24 +114,38 @@ def test_trillet_date_ranges_refuse_them(http, at):
     assert r.status_code == 200 and int(r.headers["x-total-count"]) > 0
 
 
-def test_control_plane_uses_the_same_range(emu):
+def test_the_specs_say_the_range_with_a_pattern(emu):
+    import re
+
+    heppu = httpx.get(emu.url + "/_emulator/openapi/heppu.json").json()
+    trillet = httpx.get(emu.url + "/_emulator/openapi/trillet.json").json()
+    found = re.findall(r'"pattern": "([^"]*)"', json.dumps(heppu) + json.dumps(trillet))
+    (pattern,) = {p for p in found if "19[7-9]" in p}
+    pattern = json.loads(f'"{pattern}"')
+    for ok in (FIRST, LAST, "1970-01-01T00:00:00+23:59", "9998-12-31T23:59:59-23:59"):
+        assert re.match(pattern, ok, re.ASCII), ok
+    for at in OUTSIDE:
+        assert not re.match(pattern, at, re.ASCII), at
+
+
+def test_control_plane_clock_stays_within_its_range(emu):
     emu.control.set_clock(mode="manual", now=LAST)
     for at in ("9999-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):
         with pytest.raises(ControlError) as err:
             emu.control.set_clock(mode="manual", now=at)
-        assert RANGE in str(err.value)
+        assert "between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z" in str(err.value)
 
 
 def test_retries_that_would_leave_the_range_are_refused(http):
     # a week-long interval repeated from the last representable day
     msg = heppu_400(schedule(http, scheduledAt="9998-12-30T00:00:00Z", retryIntervals=["1 week"], maxRetries=2))
-    assert msg == f"Invalid request body field 'retryIntervals': retry 1 would fall outside {RANGE}"
+    assert msg == "Invalid request body field 'retryIntervals': retry 1 would fall after 9998-12-31T23:59:59Z"
     msg = heppu_400(schedule(http, retryIntervals=["999999 weeks"], maxRetries=1))  # ~19,000 years from now
-    assert "'retryIntervals'" in msg and RANGE in msg
+    assert msg == "Invalid request body field 'retryIntervals': retry 1 would fall after 9998-12-31T23:59:59Z"
     assert schedule(http, scheduledAt="9998-12-01T00:00:00Z", retryIntervals=["1 day"], maxRetries=3).status_code == 201
     r = http.post("/api/v1/calls/batch", headers=HEPPU, json={"agentId": SUPPORT, "retryConfig": {"maxRetries": 1, "retryIntervals": ["52 weeks"]},
                                                              "calls": [{"contactPhone": "+14155550101"},
                                                                        {"contactPhone": "+14155550102", "scheduledAt": "9998-06-01T00:00:00Z"}]})
     assert r.status_code == 207, r.text
     ok, bad = r.json()["data"]["results"]
-    assert ok["status"] == "scheduled" and bad["status"] == "failed" and RANGE in bad["error"]
+    assert ok["status"] == "scheduled" and bad["status"] == "failed" and "would fall after 9998-12-31T23:59:59Z" in bad["error"]

@@ -35,7 +35,7 @@ from emulator.providers.heppu.schemas import (
     instant,
     interval_seconds,
 )
-from emulator.core.timeutil import INSTANT_RANGE, MAX_INSTANT, iso_seconds
+from emulator.core.timeutil import MAX_INSTANT, iso_seconds
 from emulator.web import json_response
 
 _LINKS = {
@@ -118,6 +118,9 @@ def _retry(max_retries, intervals, schedule, retry_on) -> dict | None:
     )
 
 
+LAST_RETRY = iso_seconds(MAX_INSTANT - 1)
+
+
 def check_retry_span(retry: dict | None, first_at: float, field: str) -> None:
     """Every retry of a call first due at `first_at` must fall where the
     emulator holds instants (docs/fidelity.md, "Instants"): a retry far
@@ -128,7 +131,7 @@ def check_retry_span(retry: dict | None, first_at: float, field: str) -> None:
     for k in range(retry["max"]):
         due = retries.due_at(retry, k, due)
         if due >= MAX_INSTANT:
-            raise VendorError(400, f"Invalid request body field '{field}': retry {k + 1} would fall outside {INSTANT_RANGE}")
+            raise VendorError(400, f"Invalid request body field '{field}': retry {k + 1} would fall after {LAST_RETRY}")
 
 
 def _meta(m: CallMetadata | None) -> dict | None:

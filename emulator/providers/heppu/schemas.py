@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, BaseModel, ConfigDict, Field, SkipValidation
 from pydantic_core import PydanticCustomError
 
-from emulator.core.timeutil import INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
+from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.heppu import policy
 
 E164 = r"^\+[1-9]\d{1,14}$"
@@ -86,7 +86,10 @@ AgentId = Annotated[
 ]
 Phone = Annotated[str, AfterValidator(_e164), Field(json_schema_extra={"pattern": E164}, examples=["+14155552671"])]
 Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"format": "email"}, examples=["john@example.com"])]
-Instant = Annotated[str, AfterValidator(_instant), Field(json_schema_extra={"format": "date-time"}, examples=["2025-12-01T14:00:00Z"])]
+Instant = Annotated[
+    str, AfterValidator(_instant),
+    Field(json_schema_extra={"format": "date-time", "pattern": INSTANT_PATTERN}, examples=["2025-12-01T14:00:00Z"]),
+]
 Interval = Annotated[str, AfterValidator(_interval), Field(examples=["2 hours"], json_schema_extra={"pattern": INTERVAL.pattern})]
 def _integral(v: Any) -> Any:
     """JSON has one number type: 5.0 is the integer 5 (as JSON Schema says);
