@@ -179,11 +179,9 @@ def test_every_write_operation_has_a_check_and_an_example():
 
 
 @pytest.mark.parametrize("provider", ["heppu", "trillet"])
-def test_allow_writes_runs_every_write(realtime, heppu_url, provider, capsys):
-    # Trillet's chain needs a running clock (the placed call must go live);
-    # Heppu's writes need none.
-    url = realtime.url if provider == "trillet" else heppu_url
-    args = ["contract", "--provider", provider, "--base-url", url, "--api-key", HEPPU_KEY if provider == "heppu" else TRILLET_KEY,
+def test_allow_writes_runs_every_write_against_a_realtime_emulator(realtime, provider, capsys):
+    # The default clock: Trillet's chain needs it running (the placed call must go live).
+    args = ["contract", "--provider", provider, "--base-url", realtime.url, "--api-key", HEPPU_KEY if provider == "heppu" else TRILLET_KEY,
             "--allow-writes", "--live-timeout", "30", "--format", "json"]
     if provider == "trillet":
         args += ["--workspace-id", TRILLET_WORKSPACE]
