@@ -16,6 +16,8 @@ from .conftest import EXAMPLES, HEPPU, TRILLET, make_app
 from .live import serving
 
 NOW = "2025-12-01T15:30:10Z"
+# Generous: the proxy waits on an upstream on a machine that may be busy.
+_http = httpx.Client(timeout=30.0)
 
 
 def _requests(proxy: str) -> list[tuple[str, dict]]:
@@ -35,8 +37,8 @@ def recorded(tmp_path):
     with serving(make_app(now=NOW)) as upstream, serving(create_proxy(upstream, out)) as proxy:
         seen = []
         for path, headers in _requests(proxy):
-            via = httpx.get(proxy + path, headers=headers)
-            direct = httpx.get(upstream + path, headers=headers)
+            via = _http.get(proxy + path, headers=headers)
+            direct = _http.get(upstream + path, headers=headers)
             seen.append((path, via, direct))
     return out, seen
 
@@ -144,7 +146,7 @@ def test_an_upstream_off_the_spec_is_passed_through_and_flagged(tmp_path):
 
     out = tmp_path / "rec"
     with serving(upstream) as up, serving(create_proxy(up, out)) as proxy:
-        r = httpx.get(proxy + "/api/v1/calls/call_x", headers=HEPPU)
+        r = _http.get(proxy + "/api/v1/calls/call_x", headers=HEPPU)
     assert r.status_code == 200 and r.json() == {"data": {"id": "call_x", "status": "exploded"}}
     (saved,) = _files(out).values()
     assert any("$.data.status" in v and "enum" in v for v in saved["violations"])
@@ -159,7 +161,7 @@ def test_an_unreachable_upstream_is_a_502_and_nothing_is_saved(tmp_path):
         dead = f"http://127.0.0.1:{s.getsockname()[1]}"
     out = tmp_path / "rec"
     with serving(create_proxy(dead, out)) as proxy:
-        r = httpx.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU)
+        r = _http.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU)
     assert r.status_code == 502 and "upstream unreachable" in r.json()["error"]["message"]
     assert not out.exists() or not any(out.rglob("*.json"))
 
@@ -176,17 +178,17 @@ ADA = {"agentId": "550e8400-e29b-41d4-a716-446655440000", "contactPhone": "+1415
 def _session(upstream: str, proxy: str) -> dict:
     """A client's session through the proxy: place calls, read them, list, cancel."""
     raw: dict = {}
-    r = httpx.post(proxy + "/api/v1/calls/schedule", headers=HEPPU, json=ADA)
+    r = _http.post(proxy + "/api/v1/calls/schedule", headers=HEPPU, json=ADA)
     assert r.status_code == 201, r.text
     raw["heppu_id"] = r.json()["data"]["id"]
-    assert httpx.get(proxy + f"/api/v1/calls/{raw['heppu_id']}", headers=HEPPU).status_code == 200
-    assert httpx.get(proxy + "/api/v1/calls", headers=HEPPU, params={"phoneNumber": "+14155550123"}).status_code == 200
-    assert httpx.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU).status_code == 200  # a transcript
-    r = httpx.post(proxy + "/v1/api/call", headers=TRILLET,
+    assert _http.get(proxy + f"/api/v1/calls/{raw['heppu_id']}", headers=HEPPU).status_code == 200
+    assert _http.get(proxy + "/api/v1/calls", headers=HEPPU, params={"phoneNumber": "+14155550123"}).status_code == 200
+    assert _http.get(proxy + "/api/v1/calls/call_abc123", headers=HEPPU).status_code == 200  # a transcript
+    r = _http.post(proxy + "/v1/api/call", headers=TRILLET,
                    json={"to": "+14155550123", "call_agent_id": "a1b2c3d4e5f6a7b8c9d0e1f2", "dynamic_variables": {"firstName": "Ada"}})
     assert r.status_code == 200 and "+14155550123" in r.json()["message"], r.text
     raw["trillet"] = r.json()
-    assert httpx.delete(proxy + f"/api/v1/calls/{raw['heppu_id']}", headers=HEPPU).status_code == 200
+    assert _http.delete(proxy + f"/api/v1/calls/{raw['heppu_id']}", headers=HEPPU).status_code == 200
     return raw
 
 
@@ -259,13 +261,13 @@ def test_null_against_a_string_is_no_difference_where_the_spec_allows_null(tmp_p
     out = tmp_path / "rec"
     app = make_app(now=NOW)
     with serving(app) as upstream, serving(create_proxy(upstream, out)) as proxy:
-        r = httpx.post(proxy + "/api/v1/calls/outbound", headers=HEPPU, json={"agentId": ADA["agentId"], "phoneNumber": "+14155550124"})
+        r = _http.post(proxy + "/api/v1/calls/outbound", headers=HEPPU, json={"agentId": ADA["agentId"], "phoneNumber": "+14155550124"})
         assert r.status_code == 201
-        listed = httpx.get(proxy + "/api/v1/calls", headers=HEPPU, params={"limit": 1})
+        listed = _http.get(proxy + "/api/v1/calls", headers=HEPPU, params={"limit": 1})
         assert listed.json()["data"]["calls"][0]["scheduledAt"] is None
         (out / "heppu" / "outboundCall").rename(tmp_path / "aside")  # replay the list alone
         app.state.engine.clocks.global_clock.advance(1)
-        r = httpx.post(upstream + "/api/v1/calls/schedule", headers=HEPPU, json={**ADA, "scheduledAt": "2025-12-02T10:00:00Z"})
+        r = _http.post(upstream + "/api/v1/calls/schedule", headers=HEPPU, json={**ADA, "scheduledAt": "2025-12-02T10:00:00Z"})
         assert r.status_code == 201
         code = main(["replay", str(out), "--base-url", upstream, "--header", "x-api-key:YOUR_API_KEY", "--format", "json"])
     report = json.loads(capsys.readouterr().out)
