@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+from typing import Callable
+
 from fastapi import Request, Response
 from pydantic import BaseModel
 
@@ -25,12 +27,48 @@ def json_bytes(body: bytes, status_code: int = 200) -> Response:
     return Response(body, status_code=status_code, media_type="application/json")
 
 
-def json_body_route(max_bytes: int, error: type[Exception]) -> type:
-    """An APIRoute class whose write requests must carry JSON of at most
-    `max_bytes`; `error(status, message)` is raised otherwise (413, 415), so
-    the provider's own error shape answers."""
+# One request body limit for every vendor route: neither vendor documents
+# one for JSON bodies (docs/fidelity.md). 1 MiB holds Heppu's largest body,
+# a batch of 1,000 calls.
+MAX_BODY_BYTES = 1024 * 1024
+MSG_UNSUPPORTED = "Content-Type must be application/json"
+
+
+def is_json_media_type(ctype: str) -> bool:
+    """application/json or application/<anything>+json, parameters ignored
+    (the test FastAPI itself uses to decide whether to parse JSON)."""
     import email.message
 
+    m = email.message.Message()
+    m["content-type"] = ctype
+    sub = m.get_content_subtype()
+    return m.get_content_maintype() == "application" and (sub == "json" or sub.endswith("+json"))
+
+
+async def check_write_body(request: Request, error: Callable[[int, str], Exception]) -> None:
+    """The one rule for a vendor write request's body (docs/fidelity.md,
+    "Request bodies"): larger than MAX_BODY_BYTES is 413; a non-empty body
+    whose Content-Type is missing or not JSON is 415. An empty body has no
+    media type to check: the route decides whether it needed one."""
+    if request.method not in WRITE_METHODS:
+        return
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise error(413, f"Request body too large: {declared} bytes (limit {MAX_BODY_BYTES})")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        raise error(413, f"Request body too large: {len(body)} bytes (limit {MAX_BODY_BYTES})")
+    if body and not is_json_media_type(request.headers.get("content-type", "")):
+        raise error(415, MSG_UNSUPPORTED)
+
+
+# DELETE routes take no body (a body sent with one is ignored).
+WRITE_METHODS = ("POST", "PUT", "PATCH")
+
+
+def json_body_route(error: Callable[[int, str], Exception]) -> type:
+    """An APIRoute class whose write requests pass `check_write_body`, with
+    `error(status, message)` raised so the provider's own shape answers."""
     from fastapi.routing import APIRoute
 
     class JsonBodyRoute(APIRoute):
@@ -38,20 +76,7 @@ def json_body_route(max_bytes: int, error: type[Exception]) -> type:
             handler = super().get_route_handler()
 
             async def checked(request: Request) -> Response:
-                if request.method in ("POST", "PUT", "PATCH"):
-                    declared = request.headers.get("content-length", "")
-                    if declared.isdigit() and int(declared) > max_bytes:
-                        raise error(413, f"Request body too large (limit {max_bytes} bytes)")
-                    body = await request.body()
-                    if len(body) > max_bytes:
-                        raise error(413, f"Request body too large (limit {max_bytes} bytes)")
-                    ctype = request.headers.get("content-type")
-                    if body and ctype:
-                        m = email.message.Message()
-                        m["content-type"] = ctype
-                        sub = m.get_content_subtype()
-                        if m.get_content_maintype() != "application" or not (sub == "json" or sub.endswith("+json")):
-                            raise error(415, "Content-Type must be application/json")
+                await check_write_body(request, error)
                 return await handler(request)
 
             return checked

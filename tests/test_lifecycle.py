@@ -26,7 +26,7 @@ def plan(**kw) -> CallPlan:
         handover=(Turn(2.0, "human", "Human here"),),
         participants=(
             Participant("agent", "Agent", "agent", "connect"),
-            Participant("caller", "+14155550100", "caller", "answer", 0.5),
+            Participant("caller", "+14155550100", "caller", "answer"),
             Participant("human", "Human", "human", "handover", 1.0),
         ),
         room="room_1",
@@ -80,12 +80,20 @@ def test_room_agrees_with_the_call():
     assert not at(p, 4).room_open and at(p, 4).participants == ()
     connecting = at(p, 5)
     assert connecting.room_open and [x.identity for x in connecting.participants] == ["agent"]
-    assert [x.identity for x in at(p, 11.4).participants] == ["agent"]
-    answered = at(p, 11.5)
-    assert [x.identity for x in answered.participants] == ["agent", "caller"]
-    assert answered.participants[1].joined_at == T0 + 11.5
+    ringing = at(p, 10.999)
+    assert ringing.status == "ringing" and [x.identity for x in ringing.participants] == ["agent"]
+    answered = at(p, 11)  # the callee joins at the answer instant, exactly
+    assert answered.status == "active" and [x.identity for x in answered.participants] == ["agent", "caller"]
+    assert answered.participants[1].joined_at == answered.answered_at == T0 + 11
     ended = at(p, 71)
     assert not ended.room_open and ended.participants == ()
+
+
+@pytest.mark.parametrize("joins,delay", [("answer", 0.5), ("handover", 0.0)])
+def test_a_callee_cannot_join_after_the_answer(joins, delay):
+    late = (Participant("caller", "+14155550100", "caller", joins, delay),)
+    with pytest.raises(ValueError, match="answer instant"):
+        plan(participants=late)
 
 
 @pytest.mark.parametrize("outcome,reason", [("no_answer", None), ("busy", None), ("failed", "no_answer")])

@@ -111,10 +111,10 @@ def test_malformed_json_is_400(driver, raw):
 
 
 def test_oversized_body_is_413(driver):
-    body = {"to": "+14155550123", "call_agent_id": AGENT, "metadata": {"blob": "x" * 70_000}}
+    body = {"to": "+14155550123", "call_agent_id": AGENT, "metadata": {"blob": "x" * (1024 * 1024)}}
     r = driver.http.post("/v1/api/call", headers=TRILLET, json=body)
     assert r.status_code == 413
-    assert r.json()["error"] == "Payload Too Large" and "limit 65536" in r.json()["message"]
+    assert r.json()["error"] == "Payload Too Large" and "limit 1048576" in r.json()["message"]
     assert len(driver.engine.store.for_tenant(TRILLET_WORKSPACE)) == 1
 
 

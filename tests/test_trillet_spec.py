@@ -19,16 +19,16 @@ def test_every_route_is_in_the_spec_with_its_errors():
         ("get", "/v2/api/active-calls"): {"200", "400", "401", "403"},
         ("get", "/v2/api/active-calls/{roomName}"): {"200", "400", "401", "403", "404"},
         ("get", "/v2/api/active-calls/{roomName}/insights"): {"200", "400", "401", "403", "404"},
-        ("post", "/v2/api/active-calls/{roomName}/end-call"): {"200", "400", "401", "403", "404", "413"},
-        ("post", "/v2/api/active-calls/{roomName}/remove-agent"): {"200", "400", "401", "403", "404", "409", "413"},
-        ("post", "/v1/api/call"): {"200", "400", "401", "403", "404", "413"},
+        ("post", "/v2/api/active-calls/{roomName}/end-call"): {"200", "400", "401", "403", "404", "413", "415"},
+        ("post", "/v2/api/active-calls/{roomName}/remove-agent"): {"200", "400", "401", "403", "404", "409", "413", "415"},
+        ("post", "/v1/api/call"): {"200", "400", "401", "403", "404", "413", "415"},
         ("get", "/v2/api/call-history"): {"200", "400", "401", "403"},
         ("get", "/v1/api/call-history"): {"200", "400", "401", "403"},
         ("get", "/v2/api/call-history/{callHistoryId}"): {"200", "400", "401", "403", "404"},
         ("get", "/v1/api/call-history/{callHistoryId}"): {"200", "400", "401", "403", "404"},
-        ("post", "/v1/api/calls/web/connect"): {"200", "400", "401", "403", "404", "413"},
-        ("post", "/v1/api/calls/web/disconnect"): {"200", "400", "401", "403", "404", "413"},
-        ("post", "/v1/api/web-call/public"): {"200", "400", "403", "404", "413"},
+        ("post", "/v1/api/calls/web/connect"): {"200", "400", "401", "403", "404", "413", "415"},
+        ("post", "/v1/api/calls/web/disconnect"): {"200", "400", "401", "403", "404", "413", "415"},
+        ("post", "/v1/api/web-call/public"): {"200", "400", "403", "404", "413", "415"},
     }
     found = {(m, p): set(o["responses"]) for p, item in SPEC["paths"].items() for m, o in item.items()}
     assert found == expected

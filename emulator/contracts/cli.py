@@ -22,10 +22,13 @@ def add_parsers(sub) -> None:
     ids = c.add_mutually_exclusive_group()
     ids.add_argument("--call-id", help="A call the key can read (Heppu)")
     ids.add_argument("--room-name", help="A live call's room name (Trillet)")
+    c.add_argument("--call-history-id", help="A call history record the key can read (Trillet)")
     c.add_argument("--spec", type=Path, help="Spec to check against (default: the one the emulator publishes)")
     c.add_argument("--format", choices=["text", "json"], default="text")
     c.add_argument("--allow-writes", action="store_true", help="Also run the checks that create, cancel or end calls")
     c.add_argument("--timeout", type=float, default=20.0, help="Seconds per request (default 20)")
+    c.add_argument("--live-timeout", type=float, default=60.0,
+                   help="With --allow-writes: seconds to wait for a placed call to be live before the writes that need it (default 60)")
 
     r = sub.add_parser("record", help="Proxy to an upstream, save its responses normalised, check them against the spec")
     r.add_argument("--upstream", required=True, help="Base URL to forward to")
@@ -37,6 +40,9 @@ def add_parsers(sub) -> None:
     p.add_argument("recordings", type=Path, help="Folder written by `call-emulator record`")
     p.add_argument("--base-url", required=True, help="Server to compare with, e.g. an emulator")
     p.add_argument("--header", action="append", default=[], metavar="NAME:VALUE", help="Sent where the recorded request carried NAME (repeatable)")
+    p.add_argument("--bind", action="append", default=[], metavar="PLACEHOLDER=VALUE",
+                   help="Send VALUE where the recordings have PLACEHOLDER, e.g. id:1=call_abc123 (repeatable); "
+                   "ids a replayed response returns are bound by themselves")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 

@@ -2,12 +2,15 @@
 (the real vendor or an emulator). Read-only probes by default: each GET
 operation with valid credentials, with none, with an id that does not
 exist, and without the vendor's extra required headers. `--allow-writes`
-adds the write checks listed in WRITE_CHECKS, by operationId."""
+adds the write checks listed in WRITE_CHECKS, by operationId: every write
+operation of both specs, each sending its spec's request example, chained
+on the calls the run itself creates."""
 
 from __future__ import annotations
 
 import json
 import sys
+import time
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -33,8 +36,13 @@ AUTH = {
     "heppu": Auth(),
     "trillet": Auth(extra=(("x-workspace-id", "workspace_id"),)),
 }
-# Path parameters the command line can fill.
-PATH_ARGS = {"callId": "call_id", "roomName": "room_name"}
+# Path parameters the command line can fill (the argparse dest; the flag is
+# --call-id, --room-name, --call-history-id).
+PATH_ARGS = {"callId": "call_id", "roomName": "room_name", "callHistoryId": "call_history_id"}
+
+
+def flag(param: str) -> str:
+    return "--" + PATH_ARGS[param].replace("_", "-")
 
 
 @dataclass(frozen=True)
@@ -48,15 +56,22 @@ class WriteCheck:
     method: str
     path: str
     takes: tuple[tuple[str, str], ...] = ()  # (path parameter, response field of an earlier write that created it)
+    # Needs the created call live first: waits until this GET operation
+    # answers 200 for it (an active-call route takes only a live room).
+    live_via: str | None = None
+    fills: tuple[tuple[str, str], ...] = ()  # (body field, value learnt from the live call) replacing the example's
 
 
 WRITE_CHECKS = [
     WriteCheck("heppu", "scheduleCall", "POST", "/api/v1/calls/schedule"),
+    WriteCheck("heppu", "batchScheduleCalls", "POST", "/api/v1/calls/batch"),
     WriteCheck("heppu", "outboundCall", "POST", "/api/v1/calls/outbound"),
     WriteCheck("heppu", "cancelCall", "DELETE", "/api/v1/calls/{callId}", takes=(("callId", "id"),)),
-    WriteCheck("trillet", "createOutboundCall", "POST", "/v1/api/call"),
-    WriteCheck("trillet", "removeAgent", "POST", "/v2/api/active-calls/{roomName}/remove-agent", takes=(("roomName", "roomName"),)),
-    WriteCheck("trillet", "endActiveCall", "POST", "/v2/api/active-calls/{roomName}/end-call", takes=(("roomName", "roomName"),)),
+    WriteCheck("trillet", "initiateOutboundCall", "POST", "/v1/api/call"),
+    WriteCheck("trillet", "removeAgent", "POST", "/v2/api/active-calls/{roomName}/remove-agent", takes=(("roomName", "roomName"),),
+               live_via="getActiveCall", fills=(("participantIdentity", "agentIdentity"),)),
+    WriteCheck("trillet", "endActiveCall", "POST", "/v2/api/active-calls/{roomName}/end-call", takes=(("roomName", "roomName"),),
+               live_via="getActiveCall"),
 ]
 
 
@@ -83,11 +98,40 @@ class Report:
     def drift(self) -> bool:
         return bool(self.findings)
 
+    @property
+    def failed(self) -> list[Probe]:
+        """Probes whose request got no answer at all."""
+        return [p for p in self.probes if p.error]
+
+    @property
+    def unreachable(self) -> bool:
+        return bool(self.probes) and len(self.failed) == len(self.probes)
+
+    def headline(self) -> str:
+        head = f"contract {self.provider} against {self.base_url}: "
+        failed = self.failed
+        if self.unreachable:
+            return head + f"could not reach it ({failed[0].error})"
+        if self.drift:
+            head += f"DRIFT, {len(self.findings)} finding(s)"
+            return head + (f"; {len(failed)} of {len(self.probes)} request(s) got no answer" if failed else "")
+        if failed:
+            return head + f"INCOMPLETE, {len(failed)} of {len(self.probes)} request(s) got no answer; no drift in the rest"
+        return head + "no drift"
+
+    def exit_code(self) -> int:
+        """0 no drift, 1 drift, 2 the server could not be (fully) checked."""
+        if self.unreachable:
+            return 2
+        return 1 if self.drift else (2 if self.failed else 0)
+
     def as_dict(self) -> dict:
         return {
             "provider": self.provider,
             "base_url": self.base_url,
             "drift": self.drift,
+            "reached": not self.unreachable,
+            "headline": self.headline(),
             "findings": [f.as_dict() for f in self.findings],
             "counts": {k: sum(1 for f in self.findings if f.kind == k) for k in KINDS if any(f.kind == k for f in self.findings)},
             "probes": [p.__dict__ for p in self.probes],
@@ -95,9 +139,7 @@ class Report:
         }
 
     def render(self) -> str:
-        head = f"contract {self.provider} against {self.base_url}: "
-        head += f"DRIFT, {len(self.findings)} finding(s)" if self.drift else "no drift"
-        lines = [head]
+        lines = [self.headline()]
         for kind, meaning in KINDS.items():
             of_kind = [f for f in self.findings if f.kind == kind]
             if of_kind:
@@ -112,7 +154,7 @@ class Report:
 
 
 class Runner:
-    def __init__(self, provider: str, spec: dict, base_url: str, args: dict[str, Any], client: httpx.Client) -> None:
+    def __init__(self, provider: str, spec: dict, base_url: str, args: dict[str, Any], client: httpx.Client, live_timeout: float = 60.0) -> None:
         self.provider = provider
         self.index = SpecIndex({provider: spec})
         self.args = args
@@ -120,6 +162,7 @@ class Runner:
         self.auth = AUTH[provider]
         self.report = Report(provider, base_url)
         self.created: dict[str, str] = {}  # response field -> value, from this run's writes
+        self.live_timeout = live_timeout
 
     # -- headers
     def credentials(self, extra: bool = True) -> dict[str, str]:
@@ -167,8 +210,9 @@ class Runner:
             if all(values.values()):
                 self.probe("valid credentials", op, values, self.credentials())
             else:
-                missing = ", ".join(p for p, v in values.items() if not v)
-                self.report.notes.append(f"{op.operation_id}: no value for {missing} (pass --{PATH_ARGS.get(missing, missing).replace('_', '-')}); valid-credentials probe skipped")
+                missing = [p for p, v in values.items() if not v]
+                how = ", ".join(flag(p) if p in PATH_ARGS else f"no option fills {p}" for p in missing)
+                self.report.notes.append(f"{op.operation_id}: no value for {', '.join(missing)} (pass {how}); valid-credentials probe skipped")
             stand_in = {p: values[p] or MISSING_ID for p in params}
             self.probe("no credentials", op, stand_in, {})
             for header, _ in self.auth.extra:
@@ -191,9 +235,47 @@ class Runner:
             if "requestBody" in op.op and body is None:
                 self.report.notes.append(f"write check {op.operation_id} skipped: the spec has no request example to send")
                 continue
+            if w.live_via and not self.wait_live(w, params):
+                continue
+            if w.fills and isinstance(body, dict):
+                body = {**body, **{f: self.created[k] for f, k in w.fills if k in self.created}}
             result = self.probe("write", op, params, self.credentials(), body)
             if result and 200 <= result[0] < 300:
                 self.harvest(result[1])
+
+    def wait_live(self, w: WriteCheck, params: dict[str, str]) -> bool:
+        """Poll `w.live_via` for the created call until it answers 200 (its
+        room is live), learning its agent's identity on the way."""
+        op = self.index.by_id(self.provider, w.live_via)
+        if op is None:
+            self.report.notes.append(f"write check {w.operation_id} skipped: {w.live_via} is not in the spec")
+            return False
+        url_path = op.path
+        for k, v in params.items():
+            url_path = url_path.replace("{" + k + "}", quote(v, safe=""))
+        deadline = time.monotonic() + self.live_timeout
+        while True:
+            try:
+                r = self.client.get(url_path, headers=self.credentials())
+            except httpx.HTTPError as e:
+                self.report.notes.append(f"write check {w.operation_id} skipped: {w.live_via} failed while waiting for the call to be live: {e}")
+                return False
+            if r.status_code == 200:
+                try:
+                    people = r.json().get("participants") or []
+                except (ValueError, AttributeError):
+                    people = []
+                agent = next((p.get("identity") for p in people if isinstance(p, dict) and p.get("isAgent")), None)
+                if isinstance(agent, str):
+                    self.created.setdefault("agentIdentity", agent)
+                return True
+            if time.monotonic() >= deadline:
+                self.report.notes.append(
+                    f"write check {w.operation_id} skipped: the call this run placed was not live within {self.live_timeout:g} s "
+                    f"({w.live_via} answered {r.status_code})"
+                )
+                return False
+            time.sleep(0.5)
 
     def harvest(self, data: Any) -> None:
         node = data.get("data", data) if isinstance(data, dict) else None
@@ -235,10 +317,10 @@ def load_spec(provider: str, path=None) -> dict:
 
 
 def run_contract(provider: str, base_url: str, api_key: str, *, workspace_id=None, call_id=None, room_name=None,
-                 allow_writes=False, spec=None, timeout=20.0, transport=None) -> Report:
-    args = {"api_key": api_key, "workspace_id": workspace_id, "call_id": call_id, "room_name": room_name}
+                 call_history_id=None, allow_writes=False, spec=None, timeout=20.0, live_timeout=60.0, transport=None) -> Report:
+    args = {"api_key": api_key, "workspace_id": workspace_id, "call_id": call_id, "room_name": room_name, "call_history_id": call_history_id}
     with httpx.Client(base_url=base_url, timeout=timeout, transport=transport, headers={"accept": "application/json"}) as client:
-        return Runner(provider, spec or load_spec(provider), base_url, args, client).run(allow_writes)
+        return Runner(provider, spec or load_spec(provider), base_url, args, client, live_timeout).run(allow_writes)
 
 
 def main(args) -> int:
@@ -247,9 +329,8 @@ def main(args) -> int:
         return 2
     report = run_contract(
         args.provider, args.base_url, args.api_key, workspace_id=args.workspace_id, call_id=args.call_id,
-        room_name=args.room_name, allow_writes=args.allow_writes, spec=load_spec(args.provider, args.spec), timeout=args.timeout,
+        room_name=args.room_name, call_history_id=args.call_history_id, allow_writes=args.allow_writes,
+        spec=load_spec(args.provider, args.spec), timeout=args.timeout, live_timeout=args.live_timeout,
     )
     print(json.dumps(report.as_dict(), indent=2) if args.format == "json" else report.render())
-    if report.probes and all(p.error for p in report.probes):
-        return 2
-    return 1 if report.drift else 0
+    return report.exit_code()

@@ -5,11 +5,8 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from emulator.core.timeutil import parse_instant
+from emulator.core.timeutil import MAX_INSTANT, MIN_INSTANT, parse_instant
 
-# Virtual time stays within what an ISO 8601 timestamp can say.
-MIN_INSTANT = 0.0  # 1970-01-01
-MAX_INSTANT = 253_370_764_800.0  # 9999-01-01
 MAX_DURATION = 100 * 365 * 86400.0
 
 _UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -54,5 +51,5 @@ def parse_control_instant(value: str | float | int | datetime) -> float:
     except (ValueError, OverflowError, OSError) as exc:
         raise ValueError(f"{value!r} is not an ISO 8601 instant or epoch seconds") from exc
     if not MIN_INSTANT <= ts < MAX_INSTANT:
-        raise ValueError("an instant must lie between 1970 and 9999")
+        raise ValueError("an instant must lie between 1970-01-01T00:00:00Z and 9998-12-31T23:59:59Z")
     return ts

@@ -183,7 +183,9 @@ class Generator:
 
         participants = (
             Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
-            Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", round(rng.uniform(0.2, 1.0), 3)),
+            # The callee is in the room from the answer instant: a call is
+            # never active with only the agent in its room.
+            Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", 0.0),
             Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
         )
         plan = CallPlan(

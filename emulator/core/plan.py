@@ -102,6 +102,10 @@ class CallPlan:
             raise ValueError("a call cannot start before it is created")
         if self.answer_at is not None and self.ring_at is not None and self.answer_at < self.ring_at:
             raise ValueError("a call cannot be answered before it rings")
+        for p in self.participants:
+            # Answering is the callee joining: active means both are in the room.
+            if p.kind == "caller" and (p.joins == "handover" or (p.joins == "answer" and p.delay != 0)):
+                raise ValueError(f"the callee {p.identity} joins at the answer instant (joins 'answer', delay 0) or earlier")
         if self.outcome not in ENDED_STATUSES:
             raise ValueError(f"outcome must be one of {sorted(ENDED_STATUSES)}")
         # Offsets for bisecting the transcript; precomputed once.

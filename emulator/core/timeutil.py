@@ -19,6 +19,36 @@ def parse_instant(value: str | datetime | float | int) -> float:
     return value.timestamp()
 
 
+# The clock's range (the control plane's clock and state): from the Unix
+# epoch up to the start of year 9999, so a call's life never runs past what
+# an ISO 8601 timestamp can say.
+MIN_INSTANT = 0.0  # 1970-01-01T00:00:00Z
+MAX_INSTANT = 253_370_764_800.0  # 9999-01-01T00:00:00Z, excluded
+
+# A date-time a vendor request gives (a body field, a query filter) must be
+# written with a year from 1970 to 9998: whatever its UTC offset, it then
+# lies where the emulator holds and prints instants exactly. Said once as a
+# spec pattern (the same in ECMA and Python regexes) and checked the same.
+INSTANT_YEARS = (1970, 9998)
+INSTANT_RANGE = "in the years 1970 to 9998"
+INSTANT_PATTERN = r"^(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+
+
+class InstantOutOfRange(ValueError):
+    pass
+
+
+def parse_bounded_instant(value: str | datetime) -> float:
+    """parse_instant for a date-time a request gives, refusing
+    (InstantOutOfRange) one written outside INSTANT_YEARS rather than
+    moving it."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.strip().replace("Z", "+00:00").replace("z", "+00:00"))
+    if not INSTANT_YEARS[0] <= value.year <= INSTANT_YEARS[1]:
+        raise InstantOutOfRange(f"must be {INSTANT_RANGE}")
+    return parse_instant(value)
+
+
 def to_datetime(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, timezone.utc)
 

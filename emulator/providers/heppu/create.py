@@ -36,7 +36,7 @@ from emulator.providers.heppu.schemas import (
     instant,
     interval_seconds,
 )
-from emulator.core.timeutil import iso_seconds
+from emulator.core.timeutil import MAX_INSTANT, iso_seconds
 from emulator.web import json_response
 
 _LINKS = {
@@ -114,6 +114,22 @@ def _retry(max_retries, intervals, schedule, retry_on) -> dict | None:
     )
 
 
+LAST_RETRY = iso_seconds(MAX_INSTANT - 1)
+
+
+def check_retry_span(retry: dict | None, first_at: float, field: str) -> None:
+    """Every retry of a call first due at `first_at` must fall where the
+    emulator holds instants (docs/fidelity.md, "Instants"): a retry far
+    enough ahead to leave that range is refused now, not failed later."""
+    if not retry:
+        return
+    due = first_at
+    for k in range(retry["max"]):
+        due = retries.due_at(retry, k, due)
+        if due >= MAX_INSTANT:
+            raise VendorError(400, f"Invalid request body field '{field}': retry {k + 1} would fall after {LAST_RETRY}")
+
+
 def _meta(m: CallMetadata | None) -> dict | None:
     return m.model_dump(exclude_none=True) if m is not None else None
 
@@ -149,6 +165,8 @@ async def schedule_call(
     agent, caller = calling_agent(ctx.tenant, body.agentId, body.callerId)
     retry = _retry(body.maxRetries, body.retryIntervals, body.retrySchedule, policy.RETRY_ON_DEFAULT)
     priority = policy.PRIORITY_DEFAULT["schedule"] if body.priority is None else body.priority
+    scheduled_at = instant(body.scheduledAt) if body.scheduledAt else None
+    check_retry_span(retry, ctx.now if scheduled_at is None else max(scheduled_at, ctx.now), "retryIntervals" if body.retryIntervals else "retrySchedule")
     record = place_call(
         ctx,
         agent,
@@ -156,7 +174,7 @@ async def schedule_call(
         phone=body.contactPhone,
         name=body.contactName,
         email=body.contactEmail,
-        scheduled_at=instant(body.scheduledAt) if body.scheduledAt else None,
+        scheduled_at=scheduled_at,
         priority=priority,
         retry=retry,
         call_metadata=_meta(body.callMetadata),
@@ -246,6 +264,7 @@ async def batch_schedule(
         try:
             item = BatchCallItem.model_validate(raw)
             at = _item_time(ctx.now, item, default_at, i)
+            check_retry_span(retry, ctx.now if at is None else max(at, ctx.now), "retryConfig")
         except (ValidationError, VendorError) as exc:
             message = _item_error(i, exc) if isinstance(exc, ValidationError) else exc.message
             results[i] = BatchItemResult(index=i, status="failed", callId=None, scheduledAt=None, error=message)

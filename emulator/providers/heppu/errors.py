@@ -7,6 +7,7 @@ import json
 
 from emulator.core.fixtures import default_dir
 from emulator.providers.heppu.models import ErrorResponse
+from emulator.web import MAX_BODY_BYTES, MSG_UNSUPPORTED
 
 EXAMPLES = json.loads((default_dir() / "examples" / "heppu.json").read_text())
 
@@ -59,6 +60,6 @@ AGENT_ERRORS = {
 }
 AGENT_NOT_FOUND = {404: _invented("No such agent in your organisation", agent_not_found=(404, "Agent not found"))}
 BODY_ERRORS = {
-    413: _invented("Request body larger than 1 MiB", too_large=(413, "Request body too large (limit 1048576 bytes)")),
-    415: _invented("Body not sent as JSON", unsupported=(415, "Content-Type must be application/json")),
+    413: _invented("Request body larger than 1 MiB", too_large=(413, f"Request body too large: 1048600 bytes (limit {MAX_BODY_BYTES})")),
+    415: _invented("Body not declared JSON (Content-Type missing or not application/json)", unsupported=(415, MSG_UNSUPPORTED)),
 }

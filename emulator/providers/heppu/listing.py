@@ -9,7 +9,7 @@ from typing import Literal
 
 from fastapi import Depends, Query, Response
 
-from emulator.core.timeutil import parse_instant
+from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
@@ -27,11 +27,16 @@ def _digits(phone: str) -> str:
     return phone if phone.startswith("+") else "+" + phone
 
 
+_INSTANT = {"format": "date-time", "pattern": INSTANT_PATTERN}
+
+
 def _date(name: str, value: str | None) -> float | None:
     if value is None:
         return None
     try:
-        return parse_instant(value)
+        return parse_bounded_instant(value)
+    except InstantOutOfRange:
+        raise VendorError(400, f"Invalid query parameter {name!r}: must be a date-time {INSTANT_RANGE}") from None
     except (ValueError, OverflowError):
         raise VendorError(400, f"Invalid query parameter {name!r}: must be an ISO 8601 date-time, e.g. 2025-12-01T00:00:00Z") from None
 
@@ -71,8 +76,8 @@ async def list_calls(
     status: CallStatus = Query(None, description="Only calls in this status now"),
     direction: Literal["inbound", "outbound"] = Query(None),
     phoneNumber: str = Query(None, description="Calls whose contact's or agent's number is this (E.164)"),
-    startDate: str = Query(None, description="Calls created at or after this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
-    endDate: str = Query(None, description="Calls created at or before this instant (ISO 8601)", json_schema_extra={"format": "date-time"}),
+    startDate: str = Query(None, description="Calls created at or after this instant (ISO 8601)", json_schema_extra=_INSTANT),
+    endDate: str = Query(None, description="Calls created at or before this instant (ISO 8601)", json_schema_extra=_INSTANT),
     limit: int = Query(policy.LIST_LIMIT_DEFAULT, ge=1, le=policy.LIST_LIMIT_MAX),
     offset: int = Query(0, ge=0),
     sortBy: Literal["createdAt", "scheduledAt"] = Query("createdAt"),

@@ -12,8 +12,6 @@ PARTIAL = 207
 # formed but conflicts with the resource's state. (400 is kept for requests
 # that are malformed.)
 CANCEL_ENDED = 409
-# Body size limit on every Heppu write route.
-MAX_BODY_BYTES = 1024 * 1024
 
 # Default priority per route: each route's own page wins. Schedule Call
 # says 0; the overview, Outbound Call and Batch (`defaultPriority`) say 5.

@@ -10,7 +10,7 @@ from emulator.providers.heppu.auth import HeppuContext, heppu_context
 from emulator.providers.heppu.models import CallResponse, CancelledCall, CancelResponse
 from emulator.web import json_body_route, json_bytes, json_response
 
-router = APIRouter(prefix="/api/v1", tags=["Calls"], route_class=json_body_route(policy.MAX_BODY_BYTES, VendorError))
+router = APIRouter(prefix="/api/v1", tags=["Calls"], route_class=json_body_route(VendorError))
 
 
 @router.get(

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import AfterValidator, AliasChoices, BeforeValidator, BaseModel, ConfigDict, Field, SkipValidation
 from pydantic_core import PydanticCustomError
 
-from emulator.core.timeutil import parse_instant
+from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.heppu import policy
 
 E164 = r"^\+[1-9]\d{1,14}$"
@@ -22,9 +22,6 @@ LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
 # "2 hours", "30 minutes", "1 day", "90s", "1h"...
 INTERVAL = re.compile(r"^\s*(\d{1,6})\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.I)
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-# Instants a response can print: 0001-01-02 .. 9999-12-30 (an instant outside,
-# reachable with an extreme UTC offset, is clamped).
-_MIN_INSTANT, _MAX_INSTANT = -62135510400.0, 253402041600.0
 
 
 def _agent_id(v: str) -> str:
@@ -46,11 +43,14 @@ def _email(v: str) -> str:
 
 
 def instant(v: str) -> float:
+    """Epoch seconds of an ISO 8601 date-time the emulator can hold exactly;
+    one outside its range is refused, never moved (docs/fidelity.md)."""
     try:
-        ts = parse_instant(v)
+        return parse_bounded_instant(v)
+    except InstantOutOfRange:
+        raise PydanticCustomError("date_time_range", f"Must be a date-time {INSTANT_RANGE}") from None
     except (ValueError, OverflowError):
         raise PydanticCustomError("date_time", "Must be an ISO 8601 date-time, e.g. 2025-12-01T14:00:00Z") from None
-    return min(max(ts, _MIN_INSTANT), _MAX_INSTANT)
 
 
 def _instant(v: str) -> str:
@@ -86,7 +86,10 @@ AgentId = Annotated[
 ]
 Phone = Annotated[str, AfterValidator(_e164), Field(json_schema_extra={"pattern": E164}, examples=["+14155552671"])]
 Email = Annotated[str, AfterValidator(_email), Field(json_schema_extra={"format": "email"}, examples=["john@example.com"])]
-Instant = Annotated[str, AfterValidator(_instant), Field(json_schema_extra={"format": "date-time"}, examples=["2025-12-01T14:00:00Z"])]
+Instant = Annotated[
+    str, AfterValidator(_instant),
+    Field(json_schema_extra={"format": "date-time", "pattern": INSTANT_PATTERN}, examples=["2025-12-01T14:00:00Z"]),
+]
 Interval = Annotated[str, AfterValidator(_interval), Field(examples=["2 hours"], json_schema_extra={"pattern": INTERVAL.pattern})]
 def _integral(v: Any) -> Any:
     """JSON has one number type: 5.0 is the integer 5 (as JSON Schema says);

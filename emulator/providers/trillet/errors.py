@@ -8,6 +8,7 @@ from http import HTTPStatus
 
 from emulator.core.fixtures import default_dir
 from emulator.providers.trillet.models import ErrorResponse
+from emulator.web import MAX_BODY_BYTES, MSG_UNSUPPORTED
 
 EXAMPLES = json.loads((default_dir() / "examples" / "trillet.json").read_text())
 
@@ -40,7 +41,11 @@ AUTH_ERRORS = {
     403: _error("The API key has no access to this workspace", "API key does not have access to this workspace", 403),
 }
 NOT_FOUND = {404: _error("No live call in this room", "Active call not found: call-abc123", 404)}
-TOO_LARGE = {413: _error("Request body too large", "Request body too large: 70000 bytes (limit 65536)", 413)}
+# Every write route: the one body rule (emulator.web.check_write_body).
+BODY_ERRORS = {
+    413: _error("Request body larger than 1 MiB", f"Request body too large: 1048600 bytes (limit {MAX_BODY_BYTES})", 413),
+    415: _error("Body not declared JSON (Content-Type missing or not application/json)", MSG_UNSUPPORTED, 415),
+}
 NOT_ANSWERED = {409: _error("The call has not been answered yet", "Call in room call-abc123 has not been answered yet: there is no conversation to take over", 409)}
 
 

@@ -14,7 +14,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from emulator.core.lifecycle import CallSnapshot
-from emulator.core.timeutil import parse_instant
+from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.trillet import errors, render
 from emulator.providers.trillet.auth import TrilletContext, trillet_context
@@ -38,7 +38,7 @@ STATUS_PATTERN = f"^({_WORD})(,({_WORD}))*$"
 # callIds and dateRange are JSON in a query parameter: OpenAPI says so with
 # `content`, which FastAPI cannot express, so they are declared here.
 DATE_RANGE_EXAMPLE = '{"from":"2025-01-01T00:00:00Z","to":"2025-01-31T23:59:59Z"}'
-_INSTANT = {"type": "string", "format": "date-time"}
+_INSTANT = {"type": "string", "format": "date-time", "pattern": INSTANT_PATTERN}
 JSON_QUERY = {
     "parameters": [
         {
@@ -110,9 +110,9 @@ def _instant(name: str, raw) -> float:
     except ValueError:
         raise _bad(f"dateRange.{name} is not an ISO 8601 date-time: {raw!r}") from None
     try:
-        return parse_instant(moment)
-    except (OverflowError, OSError, ValueError):  # beyond what a timestamp holds
-        return float("-inf") if moment.year < 1970 else float("inf")
+        return parse_bounded_instant(moment)
+    except InstantOutOfRange:
+        raise _bad(f"dateRange.{name} must be a date-time {INSTANT_RANGE}, got {raw!r}") from None
 
 
 def parse_status(raw: str | None) -> set[str] | None:

@@ -47,11 +47,16 @@ QUEUE_DELAY = 2.0
             no_phone_number="Agent a1b2c3d4e5f6a7b8c9d0e1f2 has no phone number configured",
         ),
         **errors.not_found("The agent does not exist in this workspace", "Agent not found: a1b2c3d4e5f6a7b8c9d0e1f2"),
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def initiate_outbound_call(
-    body: OutboundCallRequest = Body(),
+    # The docs' sample is all "<string>" placeholders: this one can be sent.
+    body: OutboundCallRequest = Body(
+        openapi_examples={
+            "basic": {"value": {"to": "+14155550123", "call_agent_id": "a1b2c3d4e5f6a7b8c9d0e1f2", "dynamic_variables": {"firstName": "Ada"}}}
+        }
+    ),
     ctx: TrilletContext = Depends(trillet_context),
 ) -> Response:
     agent = ctx.tenant.agent(body.call_agent_id)

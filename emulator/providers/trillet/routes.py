@@ -168,7 +168,7 @@ async def get_call_insights(roomName: str = ROOM, ctx: TrilletContext = Depends(
         },
         **errors.AUTH_ERRORS,
         **errors.NOT_FOUND,
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
@@ -192,12 +192,12 @@ async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(tr
         **errors.bad_request(body="Missing required field 'participantIdentity'", not_agent="Participant customer-001 is not an AI agent"),
         **errors.NOT_FOUND,
         **errors.NOT_ANSWERED,
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def remove_agent(
     roomName: str = ROOM,
-    body: RemoveAgentRequest = Body(),
+    body: RemoveAgentRequest = Body(openapi_examples={"agent": {"value": {"participantIdentity": "agent-001"}}}),
     ctx: TrilletContext = Depends(trillet_context),
 ) -> Response:
     snap = live_call(ctx, roomName)

@@ -1,5 +1,5 @@
-"""How every Trillet route reads its request: a body-size limit checked before
-anything else, and FastAPI's validation errors turned into Trillet's flat
+"""How every Trillet route reads its request: the one write-body rule
+(emulator.web.check_write_body) checked before anything else, and FastAPI's validation errors turned into Trillet's flat
 error with a message that names the problem."""
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
 from emulator.providers.base import VendorError
+from emulator.web import check_write_body
 
-# Larger request bodies are refused with 413 before they are parsed. The
-# docs state no limit; an outbound call body is well under 1 KiB.
-MAX_BODY_BYTES = 64 * 1024
+
+def _error(status: int, message: str) -> VendorError:
+    return VendorError(status, message, error={413: "Payload Too Large", 415: "Unsupported Media Type"}[status])
 
 
 def validation_message(exc: RequestValidationError) -> str:
@@ -45,13 +46,7 @@ class TrilletRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def route(request: Request) -> Response:
-            if request.method in ("POST", "PUT", "PATCH"):
-                declared = request.headers.get("content-length", "")
-                if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-                    raise VendorError(413, f"Request body too large: {declared} bytes (limit {MAX_BODY_BYTES})", error="Payload Too Large")
-                body = await request.body()
-                if len(body) > MAX_BODY_BYTES:
-                    raise VendorError(413, f"Request body too large: {len(body)} bytes (limit {MAX_BODY_BYTES})", error="Payload Too Large")
+            await check_write_body(request, _error)
             # Every Trillet query parameter is a single value: a repeated one
             # is refused rather than silently reduced to one of its values.
             keys = [k for k, _ in request.query_params.multi_items()]

@@ -126,7 +126,7 @@ CONNECTED = {
         200: CONNECTED,
         **errors.AUTH_ERRORS,
         **errors.not_found("The agent does not exist in this workspace", "Agent not found: a1b2c3d4e5f6a7b8c9d0e1f2"),
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def connect_web_call(
@@ -152,7 +152,7 @@ async def connect_web_call(
         200: {"description": "The web call ended", "content": {"application/json": {"example": errors.EXAMPLES["web_disconnect"]}}},
         **errors.AUTH_ERRORS,
         **errors.not_found("No live web call in this room", "Web call not found: web-a1b2c3d4e5f6a7b8c9d0e1f2-k3m9x2p7q1"),
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def disconnect_web_call(
@@ -187,7 +187,7 @@ async def disconnect_web_call(
             "description": "The agent does not allow public access",
             "content": {"application/json": {"example": errors.error_body(403, "Public access is not enabled for agent a1b2c3d4e5f6a7b8c9d0e1f2", {})}},
         },
-        **errors.TOO_LARGE,
+        **errors.BODY_ERRORS,
     },
 )
 async def connect_public_web_call(
