@@ -25,6 +25,8 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
+from emulator.door import DoorMiddleware
+from emulator.failsafe import FailsafeMiddleware, atomic_writes
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
@@ -127,6 +129,9 @@ def install_error_handlers(app: FastAPI) -> None:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+    # A trailing slash is a path of its own (a 404 in the owner's shape), not
+    # a redirect built from the request's Host (docs/fidelity.md).
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.engine = build_engine(settings)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
@@ -139,6 +144,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in CONTROL_ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    atomic_writes(app.routes)
+    app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck
 
@@ -147,6 +154,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # the faults answered.
     app.add_middleware(FaultMiddleware)
     app.add_middleware(JournalMiddleware)
+    # Before anything that keeps state: a refused request leaves no trace.
+    app.add_middleware(DoorMiddleware, error_body=_error_body)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

@@ -34,6 +34,12 @@ def _serve_parser(sub) -> None:
     p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
     p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
+    p.add_argument(
+        "--allowed-host",
+        dest="allowed_hosts",
+        action="append",
+        help="Also answer requests whose Host header names this host, e.g. the container's service name (repeatable; '*': any)",
+    )
     p.add_argument("--control-token", help=fields["control_token"].description)
     p.add_argument(
         "--config",
@@ -76,7 +82,9 @@ def serve(settings: Settings) -> int:
     )
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **extra)
+    from emulator.serving import uvicorn_options
+
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **uvicorn_options(), **extra)
     return 0
 
 

@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
     log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
     journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host header names answered besides localhost, 127.0.0.1, [::1] and --host ('*': any)",
+    )
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
 
     @classmethod

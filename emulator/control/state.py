@@ -206,8 +206,7 @@ def import_state(app, doc: StateDoc) -> None:
         _check_call(call)
     try:
         for call in doc.calls:
-            record = engine.store.add(call.plan)
-            record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
+            engine.store.add(call.plan, call.interventions)
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
