@@ -4,8 +4,6 @@ mounted on the same router."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from emulator.core.lifecycle import CallSnapshot
@@ -48,16 +46,6 @@ def live_call(ctx: TrilletContext, room_name: str) -> CallSnapshot:
     return snap
 
 
-def _may_be_live(record: CallRecord, now: float) -> bool:
-    """Cheap test before a snapshot: a call with no interventions whose plan
-    has it over, or not yet started, at `now` is not live."""
-    if record.interventions:
-        return True
-    p = record.plan
-    end = p.natural_end
-    return p.start_at <= now and (end is None or end > now)
-
-
 @router.get(
     "/v2/api/active-calls",
     operation_id="listActiveCalls",
@@ -70,16 +58,11 @@ def _may_be_live(record: CallRecord, now: float) -> bool:
     },
 )
 async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> Response:
-    index = ctx.engine.store.tenant_index(ctx.tenant.id)
-    upto = bisect_right(index, (ctx.now, float("inf"), ""))
-    items = []
-    for _, _, call_id in reversed(index[:upto]):
-        record = ctx.engine.store.get(call_id)
-        if record is None or not _may_be_live(record, ctx.now):
-            continue
-        snap = ctx.engine.snapshot(record, ctx.now)
-        if snap is not None and snap.room_open:
-            items.append(render.active_call_item(snap))
+    # Only calls not yet over are looked at: the store keeps them apart.
+    store = ctx.engine.store
+    snaps = [ctx.engine.snapshot(r, ctx.now) for r in store.open_calls(ctx.tenant.id, ctx.now)]
+    live = sorted((s for s in snaps if s is not None and s.room_open), key=lambda s: store.key(s.plan.id), reverse=True)
+    items = [render.active_call_item(s) for s in live]
     return json_response(ActiveCallList(data=items, count=len(items), timestamp=iso_millis(ctx.now)))
 
 

@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from emulator.door import first_repeated
 from emulator.providers.base import VendorError
 
 # Larger request bodies are refused with 413 before they are parsed. The
@@ -54,8 +55,7 @@ class TrilletRoute(APIRoute):
                     raise VendorError(413, f"Request body too large: {len(body)} bytes (limit {MAX_BODY_BYTES})", error="Payload Too Large")
             # Every Trillet query parameter is a single value: a repeated one
             # is refused rather than silently reduced to one of its values.
-            keys = [k for k, _ in request.query_params.multi_items()]
-            repeated = next((k for k in keys if keys.count(k) > 1), None)
+            repeated = first_repeated(k for k, _ in request.query_params.multi_items())
             if repeated is not None:
                 raise VendorError(400, f"Query parameter '{repeated}' is given more than once", error="Bad Request")
             try:
