@@ -139,12 +139,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
     app.state.faults = Faults(settings.seed)
     app.state.journal = Journal(settings.journal_size)
+    atomic_writes([p.router for p in PROVIDERS] + CONTROL_ROUTERS)
     for provider in PROVIDERS:
         app.include_router(provider.router)
     for router in CONTROL_ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
-    atomic_writes(app.routes)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck

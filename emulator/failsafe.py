@@ -45,14 +45,16 @@ class FailsafeMiddleware:
             await JSONResponse(self.error_body(scope["path"], 500, message), 500)(scope, receive, send)
 
 
-def atomic_writes(routes) -> None:
+def atomic_writes(routers) -> None:
     """Run every write route's endpoint inside store.atomic(): when it raises
     (an error answer, or a crash) nothing it stored remains. Endpoints do not
     await between their first change and their answer, so one request's
-    changes never interleave with another's."""
-    for route in routes:
-        if isinstance(route, APIRoute) and route.methods & WRITE_METHODS and not getattr(route.dependant.call, "atomic", False):
-            route.dependant.call = _atomic(route.dependant.call)
+    changes never interleave with another's. Called before the routers are
+    included: an app builds its routes from each route's endpoint."""
+    for router in routers:
+        for route in router.routes:
+            if isinstance(route, APIRoute) and route.methods & WRITE_METHODS and not getattr(route.endpoint, "atomic", False):
+                route.endpoint = _atomic(route.endpoint)
 
 
 def _atomic(endpoint):

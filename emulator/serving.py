@@ -22,6 +22,7 @@ class HeadLimits:
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._head_open()
+        self._arm()  # a connection that never sends a byte is closed too
 
     def _head_open(self) -> None:
         self._in_head = True

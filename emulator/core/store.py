@@ -209,12 +209,16 @@ class Store:
     def next_index(self, stream: str) -> int:
         """Per-stream call counter: generation seeds come from (seed, stream,
         index), so a call added in one stream never reshuffles another."""
+        known = stream in self._streams
         n = self._streams.get(stream, 0)
         self._streams[stream] = n + 1
 
         def undo() -> None:
-            if self._streams.get(stream) == n + 1:
-                self._streams[stream] = n
+            if self._streams.get(stream) == n + 1:  # unless another write drew since
+                if known:
+                    self._streams[stream] = n
+                else:
+                    del self._streams[stream]
 
         _remember(undo)
         return n
