@@ -86,6 +86,7 @@ def place_call(
         tenant=ctx.tenant,
         agent=agent,
         style=_style(),
+        created_at=now,  # the request's one instant: a running clock has moved on since
         start_delay=delay,
         contact_phone=phone,
         contact_name=name,
