@@ -127,7 +127,11 @@ class DoorMiddleware:
         try:
             receive = await self.check(scope, receive)
         except Refused as exc:
-            response = JSONResponse(self.error_body(scope["path"], exc.status, exc.message), exc.status, headers=exc.headers)
+            headers = exc.headers
+            if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read"):
+                # The body is still on its way: this connection cannot carry another request.
+                headers = {**(headers or {}), "Connection": "close"}
+            response = JSONResponse(self.error_body(scope["path"], exc.status, exc.message), exc.status, headers=headers)
             return await response(scope, receive, send)
         return await self.app(scope, receive, send)
 
@@ -154,6 +158,7 @@ class DoorMiddleware:
         if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
             raise Refused(413, f"Request body too large (limit {limits.MAX_BODY_BYTES} bytes)")
         body = await _read_body(receive)
+        scope["emulator.body_read"] = True
         if body is None:
             return receive  # the client went away; the route will see the disconnect
         ctype = headers.get(b"content-type", b"").lower()
