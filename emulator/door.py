@@ -128,7 +128,7 @@ class DoorMiddleware:
             receive = await self.check(scope, receive)
         except Refused as exc:
             headers = exc.headers
-            if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read"):
+            if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read") and not await _drained(receive, exc):
                 # The body is still on its way: this connection cannot carry another request.
                 headers = {**(headers or {}), "Connection": "close"}
             response = JSONResponse(self.error_body(scope["path"], exc.status, exc.message), exc.status, headers=headers)
@@ -184,6 +184,19 @@ async def _read_body(receive) -> bytes | None:
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)
+
+
+async def _drained(receive, refusal: Refused) -> bool:
+    """Read and drop the body of a request refused before it was read, so the
+    connection can carry the next one; False when it cannot be (too large,
+    too slow, already known to exceed the limit)."""
+    if refusal.status in (408, 413):
+        return False
+    try:
+        await _read_body(receive)
+    except Refused:
+        return False
+    return True
 
 
 def _replay(body: bytes, receive):
