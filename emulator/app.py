@@ -26,6 +26,8 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
+from emulator.door import DoorMiddleware
+from emulator.failsafe import FailsafeMiddleware, atomic_writes
 from emulator.http.fast import FastRoutes
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
@@ -148,6 +150,9 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     kept in, that folder (raises DataDirError when it cannot be)."""
     settings = settings or Settings()
     app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=_lifespan)
+    # A trailing slash is a path of its own (a 404 in the owner's shape), not
+    # a redirect built from the request's Host (docs/fidelity.md).
+    app.router.redirect_slashes = False
     app.state.settings = settings
     app.state.engine = build_engine(settings)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
@@ -157,6 +162,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.journal = Journal(settings.journal_size)
     # Strict mode checks every response on the full path.
     app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
+    atomic_writes([p.router for p in PROVIDERS] + CONTROL_ROUTERS)
     app.state.persistence = persistence or persist.Persistence.open(settings.data_dir)
     try:
         persist.start(app)
@@ -170,6 +176,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     for router in CONTROL_ROUTERS:
         app.include_router(router)
     install_error_handlers(app)
+    app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck
 
@@ -180,6 +187,8 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     # Outside it: whatever the layer or the route changed is committed
     # before the answer starts.
     app.add_middleware(persist.CommitMiddleware)
+    # Before anything that keeps state: a refused request leaves no trace.
+    app.add_middleware(DoorMiddleware, error_body=_error_body)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

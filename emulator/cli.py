@@ -36,6 +36,12 @@ def _serve_parser(sub) -> None:
     p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
     p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
+    p.add_argument(
+        "--allowed-host",
+        dest="allowed_hosts",
+        action="append",
+        help="Also answer requests whose Host header names this host, e.g. the container's service name (repeatable; '*': any)",
+    )
     p.add_argument("--control-token", help=fields["control_token"].description)
     p.add_argument("--livekit-port", type=int, help=fields["livekit_port"].description + " (default: off)")
     p.add_argument("--data-dir", type=Path, help=fields["data_dir"].description)
@@ -89,11 +95,14 @@ def serve(settings: Settings) -> int:
     )
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
+    from emulator.serving import uvicorn_options
+
+    options = dict(log_level=settings.log_level.lower(), access_log=settings.logs_access, **uvicorn_options(), **extra)
     if settings.livekit_port is None:
-        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra)
+        uvicorn.run(app, host=settings.host, port=settings.port, **options)
         return 0
     print(f"  LiveKit: http://{settings.host}:{settings.livekit_port} (also on the main port; key devkey, secret secret)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra))
+    server = uvicorn.Server(uvicorn.Config(app, **options))
     server.run(sockets=[_listen(settings.host, settings.port), _listen(settings.host, settings.livekit_port)])
     return 0
 

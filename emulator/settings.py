@@ -39,6 +39,10 @@ class Settings(BaseSettings):
     livekit_port: int | None = Field(
         None, ge=1, le=65535, description="Also listen on this port (e.g. 7880, LiveKit's own) for LiveKit clients; the same app answers on both"
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host header names answered besides localhost, 127.0.0.1, [::1] and --host ('*': any)",
+    )
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
     data_dir: Path | None = Field(None, description="Keep the state in this folder (SQLite) and restore it at start (default: memory only)")
     import_file: Path | None = Field(None, description="Start from this exported state document (as PUT /_emulator/state)")

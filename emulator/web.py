@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 
-from typing import Callable
+from typing import Callable, TypeVar
 
 from fastapi import Request, Response
 from pydantic import BaseModel
 
+from emulator import limits
 from emulator.core.engine import Engine
+
+T = TypeVar("T")
 
 
 def get_engine(request: Request) -> Engine:
@@ -82,3 +85,15 @@ def json_body_route(error: Callable[[int, str], Exception]) -> type:
             return checked
 
     return JsonBodyRoute
+
+
+async def off_loop(scan: Callable[[], T], size: int) -> T:
+    """Run `scan` (a read over `size` stored calls) in a worker thread when it
+    is large, so the event loop keeps answering meanwhile. Scans only read:
+    the loop may add calls or interventions while one runs, which it sees or
+    not, never half."""
+    if size <= limits.OFFLOAD_SCAN:
+        return scan()
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(scan)

@@ -4,6 +4,7 @@ interventions and the snapshot at the tenant's now."""
 
 from __future__ import annotations
 
+import heapq
 from typing import Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request, Response
@@ -271,12 +272,20 @@ async def list_calls(
     limit: int = Query(100, ge=1, le=1000),
 ) -> Response:
     engine = get_engine(request)
-    records = engine.store.for_tenant(tenant) if tenant else engine.store.records()
+    store = engine.store
+    tenant_ids = [tenant] if tenant else [t.id for t in engine.tenants.all()]
+    # Newest first from each tenant's index (or, for a status, from its
+    # status's index), merged, stopping at `limit`: never a whole-store scan.
+    streams = []
+    for tenant_id in tenant_ids:
+        now = engine.now(tenant_id)
+        if status is None or status in ENDED_STATUSES:
+            keys = store.tenant_index(tenant_id) if status is None else store.ended_index(tenant_id, status, now)
+        else:
+            keys = sorted(store.key(r.plan.id) for r in store.open_calls(tenant_id, now))
+        streams.append(_newest(store, keys, now, status))
     out = []
-    for record in records:
-        snap = engine.snapshot(record)
-        if status is not None and (snap is None or snap.status != status):
-            continue
+    for _, record, snap in heapq.merge(*streams, key=lambda item: item[0], reverse=True):
         t = engine.tenants.get(record.plan.tenant)
         out.append(
             CallSummary(
@@ -289,7 +298,21 @@ async def list_calls(
                 createdAt=iso(record.plan.created_at),
             )
         )
-    return json_response(CallList(calls=out[-limit:]))
+        if len(out) == limit:
+            break
+    return json_response(CallList(calls=out[::-1]))
+
+
+def _newest(store, keys, now: float, status: str | None):
+    """(key, record, snapshot at `now`) of the calls in `status` (any when
+    None: the snapshot is None for a call created later), newest first, lazily."""
+    for key in reversed(keys):
+        record = store.get(key[2])
+        if record is None:
+            continue
+        snap = record.at(now)
+        if status is None or (snap is not None and snap.status == status):
+            yield key, record, snap
 
 
 CallId = Path(description="The call's id (Heppu call id or Trillet call id)")

@@ -9,6 +9,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import APIKeyHeader
 
 from emulator.control.errors import ControlError
+from emulator.door import first_repeated
 from emulator.core.engine import Engine
 from emulator.core.store import CallRecord
 from emulator.core.tenants import Tenant
@@ -33,9 +34,9 @@ async def single_query_values(request: Request) -> None:
     """Control query parameters are the declared ones, one value each: an
     unknown or repeated one is an error, not silently ignored."""
     keys = [k for k, _ in request.query_params.multi_items()]
-    repeated = sorted({k for k in keys if keys.count(k) > 1})
-    if repeated:
-        raise ControlError(400, f"Query parameter {repeated[0]!r} given more than once")
+    repeated = first_repeated(keys)  # one pass: the door caps the count, this stays linear
+    if repeated is not None:
+        raise ControlError(400, f"Query parameter {repeated!r} given more than once")
     route = request.scope.get("route")
     if route is not None and keys:
         known = _query_names(route.dependant)

@@ -3,9 +3,11 @@ state (tenants, clocks, plans, interventions) as JSON, round-trip exact."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Literal
 
 from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, ValidationError
 
 from emulator.control import errors
@@ -64,8 +66,8 @@ def reset_all(app, seed: int | None = None) -> None:
     response_model=ResetOut,
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED, **errors.NOT_FOUND},
 )
-async def reset(request: Request, body: ResetIn | None = None) -> Response:
-    body = body or ResetIn()
+async def reset(request: Request, body: ResetIn) -> Response:
+    # The body is required: an empty or null one is 400, a full reset is {}.
     app = request.app
     if body.tenant is not None:
         if body.seed is not None:
@@ -209,8 +211,7 @@ def import_state(app, doc: StateDoc) -> None:
         _check_call(call)
     try:
         for call in doc.calls:
-            record = engine.store.add(call.plan)
-            record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
+            engine.store.add(call.plan, call.interventions)
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
@@ -233,9 +234,37 @@ def parse_state(text: bytes | str) -> StateDoc:
         raise ControlError(400, f"Invalid request body field {where!r}: {err['msg']}") from None
 
 
+# Calls serialised per chunk of the streamed export; the event loop serves
+# other requests between chunks.
+EXPORT_CHUNK = 500
+
+
+async def export_stream(engine):
+    """The export document, written as it is sent: a million calls never sit
+    in memory as one body. The calls and counters are those of the moment
+    the export began."""
+    records = [(r.plan, tuple(r.interventions)) for r in engine.store.records()]
+    head = StateDoc(
+        seed=engine.seed,
+        clock=_clock_doc(engine.clocks.global_clock),
+        tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
+        tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
+        calls=[],
+        streams=engine.store.streams(),
+    ).model_dump_json()
+    # The top-level "calls" is the last such key (nothing after it holds a list).
+    cut = head.rindex(',"calls":[]') + len(',"calls":[')
+    yield head[:cut].encode()
+    for i in range(0, len(records), EXPORT_CHUNK):
+        chunk = ",".join(CallDoc(plan=p, interventions=list(ivs)).model_dump_json() for p, ivs in records[i : i + EXPORT_CHUNK])
+        yield (("," if i else "") + chunk).encode()
+        await asyncio.sleep(0)
+    yield head[cut:].encode()
+
+
 @router.get("/state", operation_id="exportState", summary="Export the whole state as JSON", response_model=StateDoc, responses=errors.UNAUTHORIZED)
 async def get_state(request: Request) -> Response:
-    return json_response(export_state(get_engine(request)))
+    return StreamingResponse(export_stream(get_engine(request)), media_type="application/json")
 
 
 @router.put(

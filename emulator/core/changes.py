@@ -67,7 +67,8 @@ class ChangeLog(Protocol):
     values, dataclasses, tuples); `flush` makes every appended change durable
     and returns once it is; `rebase` replaces the whole log by one baseline
     change (a reset, an import, a compaction), durable with what follows it
-    at the next flush; `read` yields the changes from the last baseline on,
+    at the next flush; `mark` and `truncate` take back what was appended
+    since a mark and not yet flushed (a write that failed); `read` yields the changes from the last baseline on,
     oldest first."""
 
     enabled: bool
@@ -75,6 +76,10 @@ class ChangeLog(Protocol):
     def append(self, kind: str, **data: Any) -> None: ...
 
     def flush(self) -> None: ...
+
+    def mark(self) -> int: ...
+
+    def truncate(self, mark: int) -> None: ...
 
     def rebase(self, kind: str, **data: Any) -> None: ...
 
@@ -92,6 +97,12 @@ class MemoryLog:
         pass
 
     def flush(self) -> None:
+        pass
+
+    def mark(self) -> int:
+        return 0
+
+    def truncate(self, mark: int) -> None:
         pass
 
     def rebase(self, kind: str, **data: Any) -> None:

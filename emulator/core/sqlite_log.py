@@ -106,6 +106,13 @@ class SqliteLog:
         self.db.execute("INSERT INTO changes (kind, wall, data) VALUES (?, ?, ?)", (kind, self._wall(), encode(data)))
         self._pending += 1
 
+    def mark(self) -> int:
+        return self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
+
+    def truncate(self, mark: int) -> None:
+        if self.db.in_transaction:
+            self.db.execute("DELETE FROM changes WHERE seq > ?", (mark,))
+
     def flush(self) -> None:
         if self.db.in_transaction:
             self.db.execute("COMMIT")

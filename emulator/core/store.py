@@ -1,15 +1,51 @@
 """Calls by id, by room name and by tenant. A call is its plan plus the
-interventions that happened to it, in time order."""
+interventions that happened to it, in time order.
+
+Besides the per-tenant creation index the store keeps two small indexes so
+no request grows with the number of stored calls: calls by phone number,
+and liveness (calls not yet over, and the ended ones by final status).
+Changes made inside `atomic()` are undone if the block raises."""
 
 from __future__ import annotations
 
-from bisect import insort
+import heapq
+from bisect import bisect_left, insort
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from itertools import count
+from typing import Callable, Iterator
 
 from emulator.core.changes import NO_LOG, ChangeLog
 from emulator.core.lifecycle import CallSnapshot, snapshot
 from emulator.core.plan import CallPlan, Intervention
+
+Key = tuple[float, int, str]  # (created_at, insertion seq, id): creation order
+
+# The undo log of the atomic block running in this context (one per request).
+_UNDO: ContextVar[list[Callable[[], None]] | None] = ContextVar("store_undo", default=None)
+
+
+@contextmanager
+def atomic() -> Iterator[None]:
+    """Store changes made inside the block are undone, newest first, if it
+    raises: a write either happens completely or changes nothing."""
+    undo: list[Callable[[], None]] = []
+    token = _UNDO.set(undo)
+    try:
+        yield
+    except BaseException:
+        for step in reversed(undo):
+            step()
+        raise
+    finally:
+        _UNDO.reset(token)
+
+
+def _remember(step: Callable[[], None]) -> None:
+    undo = _UNDO.get()
+    if undo is not None:
+        undo.append(step)
 
 
 @dataclass(slots=True)
@@ -20,9 +56,34 @@ class CallRecord:
     def at(self, now: float) -> CallSnapshot | None:
         return snapshot(self.plan, self.interventions, now)
 
+    def final(self) -> tuple[float | None, str | None]:
+        """When the call ends and how, as things stand (None: not until told)."""
+        s = snapshot(self.plan, self.interventions, float("inf"))
+        return (s.ended_at, s.status) if s is not None and s.ended_at is not None else (None, None)
+
 
 class DuplicateCall(ValueError):
     pass
+
+
+class _Liveness:
+    """One tenant's calls split at its clock's latest read: `open` (not over
+    by then, creation order) and `ended` (per final status, sorted keys).
+    A heap of ends moves calls across lazily when a later now is read."""
+
+    __slots__ = ("open", "heap", "ended", "horizon", "_tie")
+
+    def __init__(self) -> None:
+        self.open: dict[str, CallRecord] = {}
+        self.heap: list[tuple[float, int, str]] = []
+        self.ended: dict[str, list[Key]] = {}
+        self.horizon = float("-inf")
+        self._tie = count()
+
+    def watch(self, record: CallRecord) -> None:
+        end, _ = record.final()
+        if end is not None:
+            heapq.heappush(self.heap, (end, next(self._tie), record.plan.id))
 
 
 class Store:
@@ -36,26 +97,70 @@ class Store:
         self._by_room: dict[str, CallRecord] = {}
         # Per tenant, (created_at, insertion seq, id) kept sorted: listing
         # and paging never look at another tenant's calls.
-        self._by_tenant: dict[str, list[tuple[float, int, str]]] = {}
+        self._by_tenant: dict[str, list[Key]] = {}
+        self._keys: dict[str, Key] = {}
+        self._by_phone: dict[tuple[str, str], list[Key]] = {}
+        self._liveness: dict[str, _Liveness] = {}
         self._seq = count()
         self._streams: dict[str, int] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def add(self, plan: CallPlan) -> CallRecord:
+    def _log(self, kind: str, **data) -> None:
+        """Log a change; inside atomic() a failed write takes it back too, so
+        what is stored never holds a change the answer said did not happen."""
+        mark = self.log.mark()
+        self.log.append(kind, **data)
+        _remember(lambda: self.log.truncate(mark))
+
+    def add(self, plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...] = ()) -> CallRecord:
         if plan.id in self._by_id:
             raise DuplicateCall(plan.id)
-        self.log.append("call.created", plan=plan)
-        record = CallRecord(plan)
+        interventions = sorted(interventions, key=lambda iv: iv.at)
+        self._log("call.created", plan=plan)
+        for iv in interventions:
+            self._log("call.intervened", call=plan.id, intervention=iv)
+        record = CallRecord(plan, interventions)
+        key = (plan.created_at, next(self._seq), plan.id)
         self._by_id[plan.id] = record
+        self._keys[plan.id] = key
         if plan.room:
             self._by_room[plan.room] = record
-        insort(self._by_tenant.setdefault(plan.tenant, []), (plan.created_at, next(self._seq), plan.id))
+        insort(self._by_tenant.setdefault(plan.tenant, []), key)
+        for phone in self._phones(plan):
+            insort(self._by_phone.setdefault((plan.tenant, phone), []), key)
+        live = self._liveness.setdefault(plan.tenant, _Liveness())
+        live.open[plan.id] = record
+        live.watch(record)
+        _remember(lambda: self._discard(plan.id))
         return record
+
+    @staticmethod
+    def _phones(plan: CallPlan) -> set[str]:
+        return {p for p in (plan.contact_phone, plan.agent_phone) if p}
+
+    def _discard(self, call_id: str) -> None:
+        """Forget one call everywhere (undoing its add)."""
+        record = self._by_id.pop(call_id, None)
+        if record is None:
+            return
+        plan, key = record.plan, self._keys.pop(call_id)
+        if plan.room and self._by_room.get(plan.room) is record:
+            del self._by_room[plan.room]
+        _remove(self._by_tenant.get(plan.tenant), key)
+        for phone in self._phones(plan):
+            _remove(self._by_phone.get((plan.tenant, phone)), key)
+        live = self._liveness.get(plan.tenant)
+        if live is not None and live.open.pop(call_id, None) is None:
+            for keys in live.ended.values():
+                _remove(keys, key)
 
     def get(self, call_id: str) -> CallRecord | None:
         return self._by_id.get(call_id)
+
+    def key(self, call_id: str) -> Key:
+        return self._keys[call_id]
 
     def by_room(self, room: str) -> CallRecord | None:
         return self._by_room.get(room)
@@ -64,21 +169,77 @@ class Store:
         """The tenant's calls, oldest first."""
         return [self._by_id[i] for _, _, i in self._by_tenant.get(tenant_id, ())]
 
-    def tenant_index(self, tenant_id: str) -> list[tuple[float, int, str]]:
+    def tenant_index(self, tenant_id: str) -> list[Key]:
         return self._by_tenant.get(tenant_id, [])
+
+    def phone_index(self, tenant_id: str, phone: str) -> list[Key]:
+        """Keys of the tenant's calls to or from `phone`, in creation order."""
+        return self._by_phone.get((tenant_id, phone), [])
+
+    def open_calls(self, tenant_id: str, now: float) -> list[CallRecord]:
+        """The tenant's calls not over at `now` (waiting, live, or created
+        later), in insertion order: what live and pending filters scan."""
+        return list(self._live_at(tenant_id, now).open.values())
+
+    def ended_index(self, tenant_id: str, status: str, now: float) -> list[Key]:
+        """Keys of the tenant's calls over by `now` with final `status`, in
+        creation order."""
+        return self._live_at(tenant_id, now).ended.get(status, [])
+
+    def _live_at(self, tenant_id: str, now: float) -> _Liveness:
+        live = self._liveness.get(tenant_id)
+        if live is None:
+            return _Liveness()
+        if now < live.horizon:
+            # The clock went back: split again from scratch (rare).
+            live = self._liveness[tenant_id] = _Liveness()
+            for _, _, call_id in self._by_tenant.get(tenant_id, ()):
+                record = self._by_id[call_id]
+                live.open[call_id] = record
+                live.watch(record)
+        heap = live.heap
+        while heap and heap[0][0] <= now:
+            _, _, call_id = heapq.heappop(heap)
+            record = live.open.get(call_id)
+            if record is None:
+                continue  # moved already, or forgotten
+            end, status = record.final()
+            if end is None:
+                continue  # open until an intervention ends it (which re-watches it)
+            if end > now:
+                heapq.heappush(heap, (end, next(live._tie), call_id))
+                continue
+            del live.open[call_id]
+            insort(live.ended.setdefault(status, []), self._keys[call_id])
+        live.horizon = now
+        return live
 
     def intervene(self, call_id: str, intervention: Intervention) -> CallRecord:
         record = self._by_id[call_id]
-        self.log.append("call.intervened", call=call_id, intervention=intervention)
+        self._log("call.intervened", call=call_id, intervention=intervention)
         insort(record.interventions, intervention, key=lambda iv: iv.at)
+        live = self._liveness.get(record.plan.tenant)
+        if live is not None and call_id in live.open:
+            live.watch(record)
+        _remember(lambda: _remove_identity(record.interventions, intervention))
         return record
 
     def next_index(self, stream: str) -> int:
         """Per-stream call counter: generation seeds come from (seed, stream,
         index), so a call added in one stream never reshuffles another."""
+        known = stream in self._streams
         n = self._streams.get(stream, 0)
-        self.log.append("stream.counted", counters={stream: n + 1})
+        self._log("stream.counted", counters={stream: n + 1})
         self._streams[stream] = n + 1
+
+        def undo() -> None:
+            if self._streams.get(stream) == n + 1:  # unless another write drew since
+                if known:
+                    self._streams[stream] = n
+                else:
+                    del self._streams[stream]
+
+        _remember(undo)
         return n
 
     def streams(self) -> dict[str, int]:
@@ -99,6 +260,24 @@ class Store:
             return
         for _, _, call_id in self._by_tenant.pop(tenant_id, []):
             record = self._by_id.pop(call_id)
+            self._keys.pop(call_id, None)
             if record.plan.room and self._by_room.get(record.plan.room) is record:
                 del self._by_room[record.plan.room]
+        for pair in [p for p in self._by_phone if p[0] == tenant_id]:
+            del self._by_phone[pair]
+        self._liveness.pop(tenant_id, None)
         self._streams.pop(tenant_id, None)
+
+
+def _remove(keys: list[Key] | None, key: Key) -> None:
+    if keys:
+        i = bisect_left(keys, key)
+        if i < len(keys) and keys[i] == key:
+            del keys[i]
+
+
+def _remove_identity(items: list, item) -> None:
+    for i, x in enumerate(items):
+        if x is item:
+            del items[i]
+            return

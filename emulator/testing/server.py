@@ -40,6 +40,7 @@ class Emulator:
         url: str | None = None,
         token: str | None = None,
         startup_timeout: float = 20.0,
+        http: Literal["auto", "h11", "httptools"] = "auto",
         **settings,
     ) -> None:
         if mode not in ("thread", "subprocess"):
@@ -49,6 +50,7 @@ class Emulator:
         self.port = port
         self.token = token
         self.startup_timeout = startup_timeout
+        self.http = http
         self.settings = {"demo": False, **settings}
         self._external = url
         self.url = url.rstrip("/") if url else ""
@@ -101,8 +103,10 @@ class Emulator:
         self._sock.bind((self.host, self.port))
         self.port = self._sock.getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
+        from emulator.serving import uvicorn_options
+
         self._app = create_app(settings)
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off")
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", **uvicorn_options(self.http))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, name="call-emulator", daemon=True)
         self._thread.start()

@@ -9,13 +9,14 @@ from typing import Literal
 
 from fastapi import Depends, Query, Response
 
+from emulator.core.plan import ENDED_STATUSES
 from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
 from emulator.providers.heppu.models import CallList, CallListResponse, CallStatus, Pagination
 from emulator.providers.heppu.routes import router
-from emulator.web import json_response
+from emulator.web import json_response, off_loop
 
 _INF = float("inf")
 
@@ -28,6 +29,25 @@ def _digits(phone: str) -> str:
 
 
 _INSTANT = {"format": "date-time", "pattern": INSTANT_PATTERN}
+
+
+def _candidates(store, tenant_id: str, now: float, status: str | None, phone: str | None) -> tuple[list, bool]:
+    """The smallest index holding every call that can match, in creation
+    order, and whether every key in it matches status and phone: an ended
+    status has its own index, a waiting or live one is among the open
+    calls, a phone number has its own index."""
+    by_phone = store.phone_index(tenant_id, phone) if phone is not None else None
+    if status in ENDED_STATUSES:
+        ended = store.ended_index(tenant_id, status, now)
+        if by_phone is None or len(ended) <= len(by_phone):
+            return ended, phone is None
+    elif status is not None:
+        keys = sorted(store.key(r.plan.id) for r in store.open_calls(tenant_id, now))
+        if by_phone is None or len(keys) <= len(by_phone):
+            return keys, False
+    if by_phone is not None:
+        return by_phone, status is None
+    return store.tenant_index(tenant_id), status is None
 
 
 def _date(name: str, value: str | None) -> float | None:
@@ -87,42 +107,49 @@ async def list_calls(
     start, end = _date("startDate", startDate), _date("endDate", endDate)
     now = ctx.now
     store = ctx.engine.store
-    index = store.tenant_index(ctx.tenant.id)
     # Calls exist from their createdAt: the window is [startDate, min(endDate, now)].
     # createdAt prints whole seconds: an endDate of a whole second takes in
     # the calls whose printed createdAt is that second.
     if end is not None and end == int(end):
         end += 0.999999
     upper = now if end is None else min(end, now)
-    lo = 0 if start is None else bisect_left(index, (start,))
-    hi = max(lo, bisect_right(index, (upper, _INF)))
-
     phone = _digits(phoneNumber) if phoneNumber is not None else None
-    plain = agentId is None and direction is None and phone is None and status is None
-    if plain and sortBy == "createdAt":
-        # Straight from the index: O(log n + limit).
+    keys, exact = _candidates(store, ctx.tenant.id, now, status, phone)
+    lo = 0 if start is None else bisect_left(keys, (start,))
+    hi = max(lo, bisect_right(keys, (upper, _INF)))
+
+    if exact and agentId is None and direction is None and sortBy == "createdAt":
+        # Every key in the window matches: page straight from it, O(log n + limit).
         total = hi - lo
         if sortOrder == "desc":
             top = hi - offset
-            page_keys = index[max(lo, top - limit) : top][::-1] if top > lo else []
+            page_keys = keys[max(lo, top - limit) : top][::-1] if top > lo else []
         else:
-            page_keys = index[lo + offset : min(hi, lo + offset + limit)]
+            page_keys = keys[lo + offset : min(hi, lo + offset + limit)]
         snaps = [store.get(i).at(now) for _, _, i in page_keys]
     else:
-        snaps = []
-        for k in range(lo, hi):
-            record = store.get(index[k][2])
-            p = record.plan
-            if agentId is not None and p.agent_id != agentId:
-                continue
-            if direction is not None and p.direction != direction:
-                continue
-            if phone is not None and phone not in (p.contact_phone, p.agent_phone):
-                continue
-            snap = record.at(now)
-            if snap is None or (status is not None and snap.status != status):
-                continue
-            snaps.append(snap)
+        window = keys[lo:hi]
+
+        def scan() -> list:
+            found = []
+            for _, _, call_id in window:
+                record = store.get(call_id)
+                if record is None:
+                    continue
+                p = record.plan
+                if agentId is not None and p.agent_id != agentId:
+                    continue
+                if direction is not None and p.direction != direction:
+                    continue
+                if phone is not None and phone not in (p.contact_phone, p.agent_phone):
+                    continue
+                snap = record.at(now)
+                if snap is None or (status is not None and snap.status != status):
+                    continue
+                found.append(snap)
+            return found
+
+        snaps = await off_loop(scan, len(window))
         if sortBy == "scheduledAt":
             # Unscheduled (immediate) calls come last in either order.
             timed = sorted((s for s in snaps if s.plan.scheduled_at is not None), key=lambda s: (s.plan.scheduled_at, s.plan.created_at),

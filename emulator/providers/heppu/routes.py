@@ -48,10 +48,12 @@ async def get_call(
 
 
 def owned_record(ctx: HeppuContext, call_id: str):
-    """The organisation's call `call_id`: 404 when no call has that id (yet),
-    403 when another organisation's."""
+    """The organisation's call `call_id`: 404 when no call has that id (yet)
+    or no Heppu organisation owns it (a Trillet call's id is not Heppu's to
+    reveal), 403 when another organisation's."""
     record = ctx.engine.store.get(call_id)
-    if record is None or ctx.now < record.plan.created_at:
+    owner = ctx.engine.tenants.get(record.plan.tenant) if record is not None else None
+    if record is None or ctx.now < record.plan.created_at or owner is None or owner.vendor != ctx.tenant.vendor:
         raise VendorError(404, "Call not found")
     if record.plan.tenant != ctx.tenant.id:
         raise VendorError(403, "Access denied - call belongs to different organization")

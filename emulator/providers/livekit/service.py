@@ -202,7 +202,7 @@ def create_sip_participant(c: Call, req: sip_pb.CreateSIPParticipantRequest) -> 
     identity = req.participant_identity or f"sip_{req.sip_call_to}"
     participants = (
         Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
-        Participant(identity, req.participant_name or req.sip_call_to, "caller", "answer", 0.5, {}),
+        Participant(identity, req.participant_name or req.sip_call_to, "caller", "answer", 0.0, {}),
         Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
     )
     overrides = dict(participants=participants, start_delay=0.0, attributes={"source": "livekit", "sipTrunkId": req.sip_trunk_id})

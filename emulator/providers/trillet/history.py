@@ -4,6 +4,7 @@ shows). Served at /v2/api/call-history and at the former /v1/api paths."""
 
 from __future__ import annotations
 
+import heapq
 import json
 import re
 from bisect import bisect_left, bisect_right
@@ -14,13 +15,14 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Path, Query, Response
 
 from emulator.core.lifecycle import CallSnapshot
+from emulator.core.plan import ENDED_STATUSES
 from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.trillet import errors, render
 from emulator.providers.trillet.auth import TrilletContext, trillet_context
 from emulator.providers.trillet.models import CallHistoryDetail, CallHistoryList
 from emulator.providers.trillet.routing import TrilletRoute
-from emulator.web import json_response
+from emulator.web import json_response, off_loop
 
 router = APIRouter(tags=["Call History"], route_class=TrilletRoute)
 
@@ -144,30 +146,49 @@ class Filters:
     def by_plan(self) -> bool:
         return any(v is not None for v in vars(self).values())
 
-    def keep(self, s: CallSnapshot) -> bool:
-        p = s.plan
+    def keep_plan(self, p) -> bool:
+        """The filters a call's plan decides alone (checked before its snapshot)."""
         if self.agent_id is not None and p.agent_id != self.agent_id:
-            return False
-        if self.pathway_id is not None and render.call_flow_id(s) != self.pathway_id:
             return False
         if self.batch_id is not None and p.attributes.get("batchId") != self.batch_id:
             return False
         if self.direction is not None and p.direction != self.direction:
-            return False
-        if self.call_type is not None and ("web" if render.call_type(s) == "web" else "sip") != self.call_type:
             return False
         if self.call_ids is not None and not ({p.id, p.room} & self.call_ids):
             return False
         if self.search is not None:
             needle = self.search.lower()
             hay = [p.id, p.room or "", p.contact_phone, p.agent_phone or "", p.contact_name or "", p.agent_name]
-            hay.append(json.dumps(p.metadata, default=str))
-            hay.append(json.dumps(p.attributes.get("dynamic_variables") or {}, default=str))
             if not any(needle in h.lower() for h in hay):
-                return False
+                hay = [json.dumps(p.metadata, default=str), json.dumps(p.attributes.get("dynamic_variables") or {}, default=str)]
+                if not any(needle in h.lower() for h in hay):
+                    return False
+        return True
+
+    def keep(self, s: CallSnapshot) -> bool:
+        """The filters that need the call as it stands now."""
+        if self.pathway_id is not None and render.call_flow_id(s) != self.pathway_id:
+            return False
+        if self.call_type is not None and ("web" if render.call_type(s) == "web" else "sip") != self.call_type:
+            return False
         if self.statuses is not None and render.HISTORY_STATUS[s.status] not in self.statuses:
             return False
         return True
+
+    def only_statuses(self) -> bool:
+        return self.statuses is not None and all(v is None for k, v in vars(self).items() if k != "statuses")
+
+
+def status_keys(store, tenant_id: str, now: float, words: set[str]) -> tuple[list, bool]:
+    """Keys of every call that can be in one of the history statuses `words`
+    at `now`, in creation order: the ended ones from their indexes, the
+    waiting and live ones from the open calls. True when every key is
+    known to match (no waiting or live word asked)."""
+    core = [c for c, w in render.HISTORY_STATUS.items() if w in words]
+    ended = [store.ended_index(tenant_id, c, now) for c in core if c in ENDED_STATUSES]
+    exact = all(c in ENDED_STATUSES for c in core)
+    opened = [] if exact else sorted(store.key(r.plan.id) for r in store.open_calls(tenant_id, now))
+    return list(heapq.merge(*ended, opened)), exact
 
 
 def _titles(ctx: TrilletContext) -> dict[str, str]:
@@ -244,25 +265,39 @@ async def list_call_history(
     start, end = parse_date_range(dateRange)
     until = ctx.now if end is None else min(ctx.now, end)
 
-    # The tenant's index is sorted by creation: the time bounds are two
-    # bisections; only the other filters look at calls one by one.
-    index = ctx.engine.store.tenant_index(ctx.tenant.id)
+    # Indexes sorted by creation: the time bounds are two bisections; only
+    # the filters no index answers look at calls one by one.
+    store, titles = ctx.engine.store, _titles(ctx)
+    exact = not filters.by_plan()
+    if filters.statuses is not None:
+        index, exact = status_keys(store, ctx.tenant.id, ctx.now, filters.statuses)
+        exact = exact and filters.only_statuses()
+    else:
+        index = store.tenant_index(ctx.tenant.id)
     lo = 0 if start is None else bisect_left(index, (start,))
     hi = bisect_right(index, (until, float("inf"), ""))
     window = index[lo:hi] if lo < hi else []
     first = (page - 1) * limit
-    store, titles = ctx.engine.store, _titles(ctx)
 
-    if not filters.by_plan():
+    if exact:
         total = len(window)
         chosen = [store.get(i) for _, _, i in reversed(window[max(0, total - first - limit): max(0, total - first)])]
         snaps = [ctx.engine.snapshot(r, ctx.now) for r in chosen]
     else:
-        matched = []
-        for _, _, call_id in reversed(window):
-            snap = ctx.engine.snapshot(store.get(call_id), ctx.now)
-            if snap is not None and filters.keep(snap):
-                matched.append(snap)
+        now = ctx.now
+
+        def scan() -> list:
+            matched = []
+            for _, _, call_id in reversed(window):
+                record = store.get(call_id)
+                if record is None or not filters.keep_plan(record.plan):
+                    continue
+                snap = record.at(now)
+                if snap is not None and filters.keep(snap):
+                    matched.append(snap)
+            return matched
+
+        matched = await off_loop(scan, len(window))
         total = len(matched)
         snaps = matched[first: first + limit]
 

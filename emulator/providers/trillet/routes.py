@@ -4,8 +4,6 @@ mounted on the same router."""
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
 from fastapi import APIRouter, Body, Depends, Path, Response
 
 from emulator.core.lifecycle import CallSnapshot
@@ -48,16 +46,6 @@ def live_call(ctx: TrilletContext, room_name: str) -> CallSnapshot:
     return snap
 
 
-def _may_be_live(record: CallRecord, now: float) -> bool:
-    """Cheap test before a snapshot: a call with no interventions whose plan
-    has it over, or not yet started, at `now` is not live."""
-    if record.interventions:
-        return True
-    p = record.plan
-    end = p.natural_end
-    return p.start_at <= now and (end is None or end > now)
-
-
 @router.get(
     "/v2/api/active-calls",
     operation_id="listActiveCalls",
@@ -70,13 +58,13 @@ def _may_be_live(record: CallRecord, now: float) -> bool:
     },
 )
 async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> Response:
-    index = ctx.engine.store.tenant_index(ctx.tenant.id)
-    upto = bisect_right(index, (ctx.now, float("inf"), ""))
+    # Only calls not yet over are looked at: the store keeps them apart.
+    store = ctx.engine.store
     bodies = ctx.engine.bodies
     items = []
-    for _, _, call_id in reversed(index[:upto]):
-        record = ctx.engine.store.get(call_id)
-        if record is None or not _may_be_live(record, ctx.now):
+    for record in sorted(store.open_calls(ctx.tenant.id, ctx.now), key=lambda r: store.key(r.plan.id), reverse=True):
+        call_id = record.plan.id
+        if record.plan.created_at > ctx.now:
             continue
         key = ("trillet.active_item", call_id)
         item = bodies.get(key, record, ctx.now)  # a hit was live when rendered, and nothing has changed since

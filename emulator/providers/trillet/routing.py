@@ -10,6 +10,7 @@ from fastapi import Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 
+from emulator.door import first_repeated
 from emulator.providers.base import VendorError
 from emulator.web import check_write_body
 
@@ -49,8 +50,7 @@ class TrilletRoute(APIRoute):
             await check_write_body(request, _error)
             # Every Trillet query parameter is a single value: a repeated one
             # is refused rather than silently reduced to one of its values.
-            keys = [k for k, _ in request.query_params.multi_items()]
-            repeated = next((k for k in keys if keys.count(k) > 1), None)
+            repeated = first_repeated(k for k, _ in request.query_params.multi_items())
             if repeated is not None:
                 raise VendorError(400, f"Query parameter '{repeated}' is given more than once", error="Bad Request")
             try:

@@ -1,0 +1,212 @@
+"""Checks every request meets at the door, before any layer that keeps state
+(journal, faults, routes) sees it: the Host header, the size of the query
+string, the control token, the body's size, and JSON a stored value can be
+rendered back from (no lone surrogates, no NaN, bounded nesting)."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import math
+from collections import Counter
+from typing import Callable
+
+from starlette.responses import JSONResponse
+
+from emulator import limits
+
+ErrorBody = Callable[[str, int, str], dict]
+CONTROL_PREFIX = "/_emulator"
+# Control routes anyone may read (liveness, readiness, the specs).
+PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/")
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
+# Starlette's and FastAPI's in-process TestClient sends this name; no
+# browser can be made to resolve it to this server.
+TEST_CLIENT_HOST = "testserver"
+
+
+class Refused(Exception):
+    def __init__(self, status: int, message: str, headers: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = headers
+
+
+def host_name(value: str) -> str:
+    """The name in a Host header, without port: [::1]:8000 -> [::1]."""
+    value = value.strip().lower()
+    if value.startswith("["):
+        return value[: value.find("]") + 1] if "]" in value else value
+    name, sep, port = value.rpartition(":")
+    return (name if sep and port.isdigit() else value).rstrip(".")
+
+
+def allowed_hosts(host: str, extra: list[str]) -> frozenset[str] | None:
+    """The Host names the server answers to; None when any is allowed ('*')."""
+    if "*" in extra:
+        return None
+    names = {*LOOPBACK_NAMES, TEST_CLIENT_HOST, host_name(host), *(host_name(h) for h in extra)}
+    if ":" in host and not host.startswith("["):
+        names.add(f"[{host.lower()}]")  # an IPv6 --host is written bracketed in Host
+    return frozenset(names)
+
+
+def check_query(query: bytes) -> None:
+    """Caps, then one value per parameter name (checked in linear time by the
+    routes that refuse repeats)."""
+    if len(query) > limits.MAX_QUERY_BYTES:
+        raise Refused(414, f"Query string too long (limit {limits.MAX_QUERY_BYTES} bytes)")
+    if query and query.count(b"&") + 1 > limits.MAX_QUERY_PARAMS:
+        raise Refused(400, f"Too many query parameters (limit {limits.MAX_QUERY_PARAMS})")
+
+
+def first_repeated(keys) -> str | None:
+    """The first name given more than once, in one pass."""
+    counts = Counter(keys)
+    return next((k for k, n in counts.items() if n > 1), None)
+
+
+def _no_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError(f"number {text[:40]} is out of range")
+    return value
+
+
+def check_json(body: bytes, max_depth: int) -> None:
+    """Refuse JSON the emulator could store but not render back. Text that is
+    not JSON at all is left to the route (its own malformed-JSON error)."""
+    try:
+        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+    except json.JSONDecodeError:
+        return
+    except (ValueError, RecursionError) as exc:  # NaN, 1e999, a 5,000-digit integer, absurd nesting
+        message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
+        raise Refused(400, f"Invalid JSON body: {message}") from None
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            if depth > max_depth:
+                raise Refused(400, f"JSON body nests deeper than {max_depth} levels")
+            for k, v in item.items():
+                _text(k)
+                stack.append((v, depth + 1))
+        elif isinstance(item, list):
+            if depth > max_depth:
+                raise Refused(400, f"JSON body nests deeper than {max_depth} levels")
+            stack.extend((v, depth + 1) for v in item)
+        elif isinstance(item, str):
+            _text(item)
+
+
+def _text(s: str) -> None:
+    if not s.isascii():
+        try:
+            s.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            bad = s[exc.start]
+            raise Refused(400, f"Invalid JSON body: lone surrogate \\u{ord(bad):04x} is not a Unicode character") from None
+
+
+class DoorMiddleware:
+    def __init__(self, app, *, error_body: ErrorBody) -> None:
+        self.app = app
+        self.error_body = error_body
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        try:
+            receive = await self.check(scope, receive)
+        except Refused as exc:
+            headers = exc.headers
+            if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read") and not await _drained(receive, exc):
+                # The body is still on its way: this connection cannot carry another request.
+                headers = {**(headers or {}), "Connection": "close"}
+            response = JSONResponse(self.error_body(scope["path"], exc.status, exc.message), exc.status, headers=headers)
+            return await response(scope, receive, send)
+        return await self.app(scope, receive, send)
+
+    async def check(self, scope, receive):
+        app = scope["app"]
+        settings = app.state.settings
+        headers = dict(scope["headers"])  # the last of a repeated header wins, as a dict
+        allowed = getattr(app.state, "allowed_hosts", None) or allowed_hosts(settings.host, settings.allowed_hosts)
+        app.state.allowed_hosts = allowed
+        host = headers.get(b"host")
+        if allowed is not None and host is not None and host_name(host.decode("latin-1")) not in allowed:
+            raise Refused(400, "Invalid Host header: this server answers to localhost, 127.0.0.1, [::1], its --host and --allowed-host names")
+        check_query(scope.get("query_string", b""))
+        path = scope["path"]
+        control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
+        token = settings.control_token
+        if control and token and not path.startswith(PUBLIC_CONTROL):
+            given = headers.get(b"x-emulator-token", b"")
+            if not hmac.compare_digest(given, token.encode()):
+                raise Refused(401, "Missing or invalid x-emulator-token")
+        if scope["method"] not in BODY_METHODS:
+            return receive
+        declared = headers.get(b"content-length", b"")
+        if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
+            raise Refused(413, f"Request body too large (limit {limits.MAX_BODY_BYTES} bytes)")
+        body = await _read_body(receive)
+        scope["emulator.body_read"] = True
+        if body is None:
+            return receive  # the client went away; the route will see the disconnect
+        ctype = headers.get(b"content-type", b"").lower()
+        if body and (not ctype or b"json" in ctype):
+            state_import = control and path.rstrip("/") == CONTROL_PREFIX + "/state"
+            check_json(body, limits.MAX_STATE_DEPTH if state_import else limits.MAX_JSON_DEPTH)
+        return _replay(body, receive)
+
+
+async def _read_body(receive) -> bytes | None:
+    chunks, size = [], 0
+    while True:
+        try:
+            message = await asyncio.wait_for(receive(), limits.BODY_TIMEOUT)
+        except asyncio.TimeoutError:
+            raise Refused(408, f"Request body not received within {limits.BODY_TIMEOUT:g} s", {"Connection": "close"}) from None
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limits.MAX_BODY_BYTES:
+            raise Refused(413, f"Request body too large (limit {limits.MAX_BODY_BYTES} bytes)", {"Connection": "close"})
+        chunks.append(chunk)
+        if not message.get("more_body"):
+            return b"".join(chunks)
+
+
+async def _drained(receive, refusal: Refused) -> bool:
+    """Read and drop the body of a request refused before it was read, so the
+    connection can carry the next one; False when it cannot be (too large,
+    too slow, already known to exceed the limit)."""
+    if refusal.status in (408, 413):
+        return False
+    try:
+        await _read_body(receive)
+    except Refused:
+        return False
+    return True
+
+
+def _replay(body: bytes, receive):
+    sent = False
+
+    async def replay():
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return replay

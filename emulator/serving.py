@@ -1,0 +1,110 @@
+"""The HTTP/1.1 server protocols the emulator runs on: uvicorn's (httptools
+when installed, else h11) with the request-head limits uvicorn lacks. A
+request's headers must arrive within HEADER_TIMEOUT (408, then closed) and
+stay within MAX_HEADER_BYTES and MAX_HEADERS lines (431, then closed), so
+slow or endless headers cannot pin connections and file descriptors."""
+
+from __future__ import annotations
+
+from functools import cache
+from http import HTTPStatus
+
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from emulator import limits
+
+_END = b"\r\n\r\n"
+
+
+class HeadLimits:
+    """Mixed into a uvicorn protocol: watches the bytes of each request head."""
+
+    def connection_made(self, transport) -> None:
+        super().connection_made(transport)
+        self._head_open()
+        self._arm()  # a connection that never sends a byte is closed too
+
+    def _head_open(self) -> None:
+        self._in_head = True
+        self._head_bytes = 0
+        self._head_lines = 0
+        self._tail = b""
+        self._head_timer = None
+
+    def _arm(self) -> None:
+        if self._head_timer is None:
+            self._head_timer = self.loop.call_later(limits.HEADER_TIMEOUT, self._head_timeout)
+
+    def _disarm(self) -> None:
+        if self._head_timer is not None:
+            self._head_timer.cancel()
+            self._head_timer = None
+
+    def data_received(self, data: bytes) -> None:
+        if self._in_head:
+            self._arm()
+            seen = self._tail + data
+            end = seen.find(_END)
+            part = seen[len(self._tail) :] if end < 0 else seen[len(self._tail) : end + 4]
+            self._head_bytes += len(part)
+            self._head_lines += part.count(b"\n")
+            if self._head_bytes > limits.MAX_HEADER_BYTES or self._head_lines > limits.MAX_HEADERS + 2:
+                return self._refuse(431, f"Request header fields too large (limit {limits.MAX_HEADER_BYTES} bytes, {limits.MAX_HEADERS} headers)")
+            if end >= 0:
+                self._in_head = False
+                self._disarm()
+            else:
+                self._tail = seen[-3:]
+        super().data_received(data)
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._disarm()
+        self._head_open()  # the next request's head starts with its first byte
+
+    def connection_lost(self, exc) -> None:
+        self._disarm()
+        super().connection_lost(exc)
+
+    def _head_timeout(self) -> None:
+        self._head_timer = None
+        if self._in_head and not self.transport.is_closing():
+            if self._head_bytes:
+                self._refuse(408, f"Request headers not received within {limits.HEADER_TIMEOUT:g} s")
+            else:
+                self.transport.close()
+
+    def _refuse(self, status: int, message: str) -> None:
+        self._disarm()
+        self._in_head = False
+        body = ('{"error":{"message":"%s","code":%d}}' % (message, status)).encode()
+        head = (
+            f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+            f"content-type: application/json\r\ncontent-length: {len(body)}\r\nconnection: close\r\n\r\n"
+        ).encode()
+        self.transport.write(head + body)
+        self.transport.close()
+
+
+class H11Limits(HeadLimits, H11Protocol):
+    pass
+
+
+@cache
+def protocol(kind: str = "auto") -> type:
+    """The protocol class for `kind`: auto (httptools if installed), h11 or httptools."""
+    if kind in ("auto", "httptools"):
+        try:
+            from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+        except ImportError:
+            if kind == "httptools":
+                raise
+        else:
+            return type("HttpToolsLimits", (HeadLimits, HttpToolsProtocol), {})
+    return H11Limits
+
+
+def uvicorn_options(kind: str = "auto") -> dict:
+    """What every uvicorn.Config the emulator builds is given."""
+    # h11's own cap stays above ours, so an oversized head is our 431, not its 400.
+    return {"http": protocol(kind), "h11_max_incomplete_event_size": 2 * limits.MAX_HEADER_BYTES}

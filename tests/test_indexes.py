@@ -1,0 +1,150 @@
+"""Lists and filters come from the store's indexes: they agree with a scan of
+every stored call at every instant (the clock moved back included), and the
+work they do does not grow with the number of stored calls."""
+
+from __future__ import annotations
+
+import pytest
+from fastapi.testclient import TestClient
+
+from emulator.core.store import CallRecord
+from emulator.providers.heppu import STYLE as HEPPU_STYLE
+from emulator.providers.trillet.render import HISTORY_STATUS
+from emulator.providers.trillet.style import STYLE as TRILLET_STYLE
+
+from .conftest import HEPPU, TRILLET, TRILLET_WORKSPACE, make_app
+
+ORG = "org_abc123"
+STATUSES = ["scheduled", "queued", "initiated", "connecting", "ringing", "active", "completed", "failed", "cancelled", "no_answer", "busy"]
+
+
+@pytest.fixture(scope="module")
+def world():
+    """An emulator holding 400 generated calls per vendor, created 3 s apart,
+    some cancelled or ended early, under a manual clock."""
+    app = make_app(strict=False)
+    engine = app.state.engine
+    clock = engine.clocks.global_clock
+    start = clock.now()
+    for i in range(400):
+        for tenant_id, style in ((ORG, HEPPU_STYLE), (TRILLET_WORKSPACE, TRILLET_STYLE)):
+            tenant = engine.tenants.get(tenant_id)
+            agent = [a for a in tenant.agents if a.type == "voice" and a.phone_numbers][i % 2]
+            record = engine.create_call(tenant=tenant, agent=agent, style=style, contact_phone=f"+1415555{i % 7:04d}")
+            if i % 9 == 0:
+                engine.intervene(record, "end", status="cancelled", source="api")
+        clock.advance(3)
+    with TestClient(app) as client:
+        yield app, client, start
+
+
+def scan(app, tenant_id: str, now: float) -> list:
+    """Every call of the tenant that exists at `now`, newest first: the truth."""
+    snaps = [r.at(now) for r in app.state.engine.store.for_tenant(tenant_id)]
+    return [s for s in reversed(snaps) if s is not None]
+
+
+def heppu_ids(client, **params) -> tuple[list[str], int]:
+    ids, offset = [], 0
+    while True:
+        body = client.get("/api/v1/calls", params={**params, "limit": 100, "offset": offset}, headers=HEPPU).json()["data"]
+        ids += [c["id"] for c in body["calls"]]
+        if not body["pagination"]["hasMore"]:
+            return ids, body["pagination"]["total"]
+        offset += 100
+
+
+def history_ids(client, **params) -> tuple[list[str], int]:
+    ids, page = [], 1
+    while True:
+        r = client.get("/v2/api/call-history", params={**params, "limit": 100, "page": page}, headers=TRILLET)
+        ids += [c["_id"] for c in r.json()]
+        if len(ids) >= int(r.headers["x-total-count"]):
+            return ids, int(r.headers["x-total-count"])
+        page += 1
+
+
+# Instants: while calls are being created, just after, long after; then back.
+OFFSETS = [30, 600, 1205, 1500, 100_000, 900, 10]
+
+
+@pytest.mark.parametrize("offset", OFFSETS)
+def test_lists_agree_with_a_scan_of_every_call(world, offset):
+    app, client, start = world
+    now = start + offset
+    app.state.engine.clocks.global_clock.set_now(now)
+    heppu = scan(app, ORG, now)
+    for status in STATUSES:
+        want = [s.plan.id for s in heppu if s.status == status]
+        assert heppu_ids(client, status=status) == (want, len(want)), status
+    for phone in ("+14155550003", "+14155551234"):
+        want = [s.plan.id for s in heppu if phone in (s.plan.contact_phone, s.plan.agent_phone)]
+        assert heppu_ids(client, phoneNumber=phone) == (want, len(want))
+        want = [s.plan.id for s in heppu if phone in (s.plan.contact_phone, s.plan.agent_phone) and s.status == "completed"]
+        assert heppu_ids(client, phoneNumber=phone, status="completed") == (want, len(want))
+
+    trillet = scan(app, TRILLET_WORKSPACE, now)
+    live = [s.plan.id for s in trillet if s.room_open]
+    body = client.get("/v2/api/active-calls", headers=TRILLET).json()
+    assert [c["id"] for c in body["data"]] == live and body["count"] == len(live)
+    for words in ("completed", "ringing,active", "in-progress", "queued,cancelled", "no-answer,busy,failed"):
+        wanted = {w for word in words.split(",") for w in (("ringing", "active") if word == "in-progress" else (word,))}
+        want = [s.plan.id for s in trillet if HISTORY_STATUS[s.status] in wanted]
+        assert history_ids(client, status=words) == (want, len(want)), words
+
+    for tenant, truth in ((ORG, heppu), (TRILLET_WORKSPACE, trillet)):
+        # Unfiltered, the newest calls by creation, those created later included (status null).
+        calls = client.get("/_emulator/calls", params={"tenant": tenant, "limit": 5}).json()["calls"]
+        assert [c["id"] for c in calls] == [r.plan.id for r in app.state.engine.store.for_tenant(tenant)[-5:]]
+        for status in ("active", "completed", "cancelled"):
+            calls = client.get("/_emulator/calls", params={"tenant": tenant, "status": status, "limit": 3}).json()["calls"]
+            assert [c["id"] for c in calls] == [s.plan.id for s in truth if s.status == status][:3][::-1]
+
+
+@pytest.fixture
+def reads(monkeypatch):
+    """How many call snapshots requests take."""
+    counted = {"n": 0}
+    at = CallRecord.at
+
+    def counting(self, now):
+        counted["n"] += 1
+        return at(self, now)
+
+    monkeypatch.setattr(CallRecord, "at", counting)
+    return counted
+
+
+def test_pages_and_filters_do_not_read_every_call(world, reads):
+    app, client, start = world
+    app.state.engine.clocks.global_clock.set_now(start + 100_000)  # every call over
+    for path, params, headers, most in [
+        ("/_emulator/calls", {"limit": 1}, {}, 5),
+        ("/_emulator/calls", {"limit": 1, "status": "active"}, {}, 0),
+        ("/_emulator/calls", {"limit": 2, "status": "completed"}, {}, 10),
+        ("/api/v1/calls", {"limit": 1, "status": "active"}, HEPPU, 0),
+        ("/api/v1/calls", {"limit": 1, "status": "completed"}, HEPPU, 1),
+        ("/v2/api/active-calls", {}, TRILLET, 0),
+        ("/v2/api/call-history", {"limit": 1, "status": "busy"}, TRILLET, 1),
+    ]:
+        reads["n"] = 0
+        assert client.get(path, params=params, headers=headers).status_code == 200
+        assert reads["n"] <= most, (path, params, reads["n"])
+    # A phone number reads only that number's calls.
+    reads["n"] = 0
+    client.get("/api/v1/calls", params={"phoneNumber": "+14155550003", "agentId": "x"}, headers=HEPPU)
+    assert reads["n"] == 0  # agentId is checked on the plan before any snapshot
+
+
+def test_the_state_export_is_streamed_in_chunks(world):
+    app, client, _ = world
+    with client.stream("GET", "/_emulator/state") as r:
+        assert "content-length" not in r.headers
+        chunks = list(r.iter_raw())
+    assert len(chunks) > 1
+    doc = b"".join(chunks)
+    import json
+
+    state = json.loads(doc)
+    assert len(state["calls"]) == len(app.state.engine.store)
+    assert list(state) == ["version", "seed", "clock", "tenantClocks", "tenants", "calls", "streams"]
