@@ -86,6 +86,7 @@ def place_call(
         tenant=ctx.tenant,
         agent=agent,
         style=_style(),
+        now=now,
         start_delay=delay,
         contact_phone=phone,
         contact_name=name,

@@ -87,5 +87,5 @@ async def cancel_call(
     record, snap = owned_call(ctx, callId)
     if snap.ended:
         raise VendorError(policy.CANCEL_ENDED, f"Cannot cancel call: it is already {snap.status}")
-    ctx.engine.intervene(record, "end", status="cancelled", source="api")
+    ctx.engine.intervene(record, "end", now=ctx.now, status="cancelled", source="api")
     return json_response(CancelResponse(data=CancelledCall(id=record.plan.id, status="cancelled"), message="Call cancelled successfully"))

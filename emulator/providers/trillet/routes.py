@@ -156,7 +156,7 @@ async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(tr
     snap = live_call(ctx, roomName)
     record = ctx.engine.store.get(snap.plan.id)
     status = "completed" if snap.answered_at is not None else "cancelled"
-    iv = ctx.engine.intervene(record, "end", status=status, source="api")
+    iv = ctx.engine.intervene(record, "end", now=ctx.now, status=status, source="api")
     return json_response(EndCallResponse(success=True, message="Call ended successfully", roomName=roomName, endTime=iso_millis(iv.at)))
 
 
@@ -191,7 +191,7 @@ async def remove_agent(
     if snap.answered_at is None:
         raise VendorError(409, f"Call in room {roomName} has not been answered yet: there is no conversation to take over", error="Conflict")
     if participant.muted_at is None:  # muting again changes nothing
-        ctx.engine.intervene(ctx.engine.store.get(snap.plan.id), "mute", identity=identity, source="api")
+        ctx.engine.intervene(ctx.engine.store.get(snap.plan.id), "mute", now=ctx.now, identity=identity, source="api")
     return json_response(
         RemoveAgentResponse(success=True, message="Agent removed from call", roomName=roomName, mutedTracks=[render.track_sid(roomName, identity)])
     )
