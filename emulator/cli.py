@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from pathlib import Path
 
 from emulator import __version__
-from emulator.settings import Settings
+from emulator.settings import Settings, describe
 
 
 def _serve_parser(sub) -> None:
@@ -56,6 +57,41 @@ def _log_config(settings: Settings) -> dict | None:
     return json_log_config(settings.log_level)
 
 
+def _fail(message: str) -> int:
+    """A refusal a person reads: one line on stderr, exit status 2."""
+    print(f"call-emulator: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _banner(settings: Settings, port: int) -> str:
+    base = f"http://{settings.host}:{port}"
+    heppu = f"{base}/api/v1/calls/call_abc123"
+    trillet = f"{base}/v2/api/active-calls/<roomName>"
+    if settings.log_format == "json":
+        from emulator.logs import banner_line
+
+        return banner_line(f"call-emulator {__version__} on {base}", version=__version__, url=base, heppu=heppu, trillet=trillet)
+    return (
+        f"call-emulator {__version__} on {base}\n"
+        f"  Heppu:   {heppu} (x-api-key: YOUR_API_KEY)\n"
+        f"  Trillet: {trillet} (x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)"
+    )
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -64,19 +100,21 @@ def serve(settings: Settings) -> int:
     try:
         settings.check_exposure()
     except ValueError as exc:
-        print(f"call-emulator: {exc}", file=sys.stderr)
-        return 2
-    app = create_app(settings)
-    print(
-        f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
-        f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
-        f"  Trillet: http://{settings.host}:{settings.port}/v2/api/active-calls/<roomName> "
-        f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)",
-        flush=True,
-    )
+        return _fail(str(exc))
+    try:
+        app = create_app(settings)
+    except (OSError, ValueError) as exc:  # unreadable fixtures or tenants
+        return _fail(f"cannot load fixtures: {' '.join(str(exc).split())}")
+    try:
+        sock = _listen(settings.host, settings.port)
+    except (OSError, UnicodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        return _fail(f"cannot listen on {settings.host}:{settings.port}: {reason}")
+    print(_banner(settings, sock.getsockname()[1]), flush=True)
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **extra)
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level, **extra)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 
@@ -120,8 +158,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             settings = settings_from_args(args)
         except (ValueError, FileNotFoundError) as exc:  # pydantic's ValidationError is a ValueError
-            print(f"call-emulator: invalid settings: {exc}", file=sys.stderr)
-            return 2
+            return _fail(f"invalid settings: {describe(exc)}")
         return serve(settings)
     if args.command == "openapi":
         return openapi(args.out, args.check)
