@@ -3,6 +3,7 @@ few operations every provider and the control plane share."""
 
 from __future__ import annotations
 
+from emulator.core.bodies import BodyCache
 from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
@@ -26,6 +27,7 @@ class Engine:
         self.seed = seed
         self.clocks = Clocks(clock)
         self.store = Store()
+        self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
         self.generator = Generator(seed, scripts)
@@ -66,7 +68,8 @@ class Engine:
         with `plan_args` given by the request. `seed_stream` (stream, index)
         draws from a stream of the caller's choosing instead of the tenant's
         counter, for calls whose identity must not depend on when they were
-        materialised (a retry drawn from its chain). A magic contact number
+        materialised (a retry drawn from its chain). `now` is the request's
+        (read once by its context); the tenant's clock is read otherwise. A magic contact number
         forces its outcome unless the request says otherwise."""
         plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
