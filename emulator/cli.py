@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from pathlib import Path
 
 from emulator import __version__
-from emulator.settings import Settings
+from emulator.settings import Settings, describe
 
 
 def _serve_parser(sub) -> None:
@@ -68,6 +69,43 @@ def _log_config(settings: Settings) -> dict | None:
     return json_log_config(settings.log_level)
 
 
+def _fail(message: str) -> int:
+    """A refusal a person reads: one line on stderr, exit status 2."""
+    print(f"call-emulator: {message}", file=sys.stderr, flush=True)
+    return 2
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The listening socket, bound before anything is announced."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host.strip("[]"), port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
+
+
+def _banner(settings: Settings, port: int) -> str:
+    base = f"http://{settings.host}:{port}"
+    heppu = f"{base}/api/v1/calls/call_abc123"
+    trillet = f"{base}/v2/api/active-calls/<roomName>"
+    if settings.log_format == "json":
+        from emulator.logs import banner_line
+
+        return banner_line(f"call-emulator {__version__} on {base}", version=__version__, url=base, heppu=heppu, trillet=trillet)
+    return (
+        f"call-emulator {__version__} on {base}\n"
+        f"  Heppu:   {heppu} (x-api-key: YOUR_API_KEY)\n"
+        f"  Trillet: {trillet} (x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)\n"
+        f"  LiveKit: LiveKitAPI(\"{base}\", \"devkey\", \"secret\")"
+        + (f" (also on port {settings.livekit_port})" if settings.livekit_port is not None else "")
+    )
+
+
 def serve(settings: Settings) -> int:
     import uvicorn
 
@@ -76,45 +114,31 @@ def serve(settings: Settings) -> int:
     try:
         settings.check_exposure()
     except ValueError as exc:
-        print(f"call-emulator: {exc}", file=sys.stderr)
-        return 2
+        return _fail(str(exc))
     from emulator.core.sqlite_log import DataDirError
 
     try:
         app = create_app(settings)
     except DataDirError as exc:
-        print(f"call-emulator: {exc}", file=sys.stderr)
-        return 2
-    print(
-        f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
-        f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
-        f"  Trillet: http://{settings.host}:{settings.port}/v2/api/active-calls/<roomName> "
-        f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)\n"
-        f"  LiveKit: LiveKitAPI(\"http://{settings.host}:{settings.port}\", \"devkey\", \"secret\")",
-        flush=True,
-    )
+        return _fail(str(exc))
+    except (OSError, ValueError) as exc:  # unreadable fixtures or tenants
+        return _fail(f"cannot load fixtures: {' '.join(str(exc).split())}")
+    ports = [settings.port] + ([settings.livekit_port] if settings.livekit_port is not None else [])
+    socks = []
+    for port in ports:
+        try:
+            socks.append(_listen(settings.host, port))
+        except (OSError, UnicodeError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+            return _fail(f"cannot listen on {settings.host}:{port}: {reason}")
+    print(_banner(settings, socks[0].getsockname()[1]), flush=True)
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
     from emulator.serving import uvicorn_options
 
-    options = dict(log_level=settings.log_level.lower(), access_log=settings.logs_access, **uvicorn_options(), **extra)
-    if settings.livekit_port is None:
-        uvicorn.run(app, host=settings.host, port=settings.port, **options)
-        return 0
-    print(f"  LiveKit: http://{settings.host}:{settings.livekit_port} (also on the main port; key devkey, secret secret)", flush=True)
-    server = uvicorn.Server(uvicorn.Config(app, **options))
-    server.run(sockets=[_listen(settings.host, settings.port), _listen(settings.host, settings.livekit_port)])
+    config = uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=settings.logs_access, **uvicorn_options(), **extra)
+    uvicorn.Server(config).run(sockets=socks)
     return 0
-
-
-def _listen(host: str, port: int):
-    """A bound socket; uvicorn serves one app on several of them."""
-    import socket
-
-    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host.strip("[]"), port))
-    return sock
 
 
 def openapi(out: Path, check: bool) -> int:
@@ -209,8 +233,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             settings = settings_from_args(args)
         except (ValueError, FileNotFoundError) as exc:  # pydantic's ValidationError is a ValueError
-            print(f"call-emulator: invalid settings: {exc}", file=sys.stderr)
-            return 2
+            return _fail(f"invalid settings: {describe(exc)}")
         return serve(settings)
     if args.command == "openapi":
         return openapi(args.out, args.check)

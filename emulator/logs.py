@@ -31,3 +31,9 @@ def json_log_config(level: str = "info") -> dict:
         "handlers": {"json": handler},
         "loggers": loggers,
     }
+
+
+def banner_line(message: str, **fields) -> str:
+    """The start-up banner as one JSON line in the shape of the log records."""
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return json.dumps({"time": now, "level": "info", "logger": "emulator", "message": message, **fields}, ensure_ascii=False)

@@ -34,6 +34,7 @@ def _provider_spec(provider: Provider) -> dict:
         description=provider.description,
         routes=provider.router.routes,
         servers=provider.servers,
+        separate_input_output_schemas=False,  # one schema per model, whichever pydantic computes it
     )
     _restore_examples(spec, provider)
     _validation_errors_are_400(spec)
@@ -117,6 +118,7 @@ def _control_spec() -> dict:
         description=CONTROL_DESCRIPTION + table,
         routes=[route for router in ROUTERS for route in router.routes],
         servers=[{"url": "http://127.0.0.1:8000", "description": "A local call-emulator"}],
+        separate_input_output_schemas=False,
     )
     _validation_errors_are_400(spec, error_schema="ControlErrorBody")
     return spec

@@ -9,7 +9,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import DirectoryPath, Field, FilePath, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource, YamlConfigSettingsSource
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
@@ -22,16 +22,17 @@ class Settings(BaseSettings):
 
     host: str = Field("127.0.0.1", description="Interface to listen on")
     port: int = Field(8000, ge=0, le=65535, description="Port to listen on (0: any free port)")
-    seed: int = Field(1, description="Seed for every generated id, name, number and conversation")
+    # The same bounds as the control plane's (reset's seed, the clock's speed and now).
+    seed: int = Field(1, ge=0, le=2**63 - 1, description="Seed for every generated id, name, number and conversation")
     clock: Literal["realtime", "scaled", "manual"] = Field("realtime", description="How virtual time moves")
-    speed: float = Field(60.0, gt=0, description="Speed factor of the scaled clock")
+    speed: float = Field(60.0, gt=0, le=1_000_000, description="Speed factor of the scaled clock")
     now: str | None = Field(None, description="Start the clock at this ISO 8601 instant (default: the wall clock)")
-    fixtures: Path | None = Field(None, description="Fixtures folder (default: the bundled fixtures)")
-    tenants: Path | None = Field(None, description="Tenants file overriding fixtures/tenants.json")
+    fixtures: DirectoryPath | None = Field(None, description="Fixtures folder (default: the bundled fixtures)")
+    tenants: FilePath | None = Field(None, description="Tenants file overriding fixtures/tenants.json")
     demo: bool = Field(True, description="Generate demo traffic (a new call every few seconds)")
     demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
-    log_level: str = Field("info", description="Log level")
+    log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field("info", description="Log level")
     access_log: bool | None = Field(None, description="Log every request (default: only at debug level)")
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
     log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
@@ -47,6 +48,20 @@ class Settings(BaseSettings):
     data_dir: Path | None = Field(None, description="Keep the state in this folder (SQLite) and restore it at start (default: memory only)")
     import_file: Path | None = Field(None, description="Start from this exported state document (as PUT /_emulator/state)")
     export_on_exit: Path | None = Field(None, description="Write the state document to this file on shutdown")
+
+    @field_validator("now")
+    @classmethod
+    def _now(cls, v: str | None) -> str | None:
+        if v is not None:
+            from emulator.control.durations import parse_control_instant
+
+            parse_control_instant(v)
+        return v
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _level(cls, v):
+        return v.lower() if isinstance(v, str) else v
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings):
@@ -68,6 +83,11 @@ class Settings(BaseSettings):
         token = _CONFIG_FILE.set(Path(config) if config is not None else None)
         try:
             return cls(**given)
+        except ValidationError:
+            raise
+        except Exception as exc:  # a config file the parser refused (YAML's errors are not ValueErrors)
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ValueError(f"cannot read config file {config}: {first}") from None
         finally:
             _CONFIG_FILE.reset(token)
 
@@ -94,3 +114,13 @@ class Settings(BaseSettings):
                 f"refusing to serve the control plane on {self.host} without a token: "
                 "set --control-token or CALL_EMULATOR_CONTROL_TOKEN (or listen on 127.0.0.1)"
             )
+
+
+def describe(exc: Exception) -> str:
+    """One line for a person: each invalid setting and why, without pydantic's
+    documentation links."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(x) for x in e['loc']) or 'settings'}: {e['msg'].removeprefix('Value error, ')}" for e in exc.errors(include_url=False)
+        )
+    return " ".join(str(exc).split())

@@ -100,7 +100,7 @@ def test_failed_call_before_it_fails_is_ringing():
 
 def test_cancelled_call_reads_cancelled_with_room_closed(driver):
     record = driver.engine.store.get("call_def456")
-    driver.engine.intervene(record, "end", status="cancelled")
+    driver.engine.intervene(record, "end", now=driver.engine.now(), status="cancelled")
     driver.advance(5)
     c = driver.http.get("/api/v1/calls/call_def456", headers=HEPPU).json()["data"]
     assert c["status"] == "cancelled" and c["endedAt"] == "2025-12-01T15:30:10Z"

@@ -51,7 +51,7 @@ def test_live_from_connect(d):
 
 
 def test_ended_by_intervention_is_gone(d):
-    d.engine.intervene(d.engine.store.by_room("call-abc123"), "end", status="completed")
+    d.engine.intervene(d.engine.store.by_room("call-abc123"), "end", now=d.engine.now(), status="completed")
     assert d.http.get(URL, headers=TRILLET).status_code == 404
 
 

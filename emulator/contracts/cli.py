@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 COMMANDS = ("fuzz", "contract", "record", "replay")
@@ -11,7 +12,8 @@ COMMANDS = ("fuzz", "contract", "record", "replay")
 def add_parsers(sub) -> None:
     f = sub.add_parser("fuzz", help="A long schemathesis run over every spec the emulator serves (needs the test extra)")
     f.add_argument("--cases", type=int, default=10_000, help="Generated cases to run at least (default 10000)")
-    f.add_argument("--seed", type=int, default=1, help="Emulator seed (default 1)")
+    f.add_argument("--seed", type=int, help="Seed of the generated cases, printed by every run: replays a run (default: random)")
+    f.add_argument("--emulator-seed", type=int, default=1, help="Emulator seed (default 1)")
     f.add_argument("--format", choices=["text", "json"], default="text")
 
     c = sub.add_parser("contract", help="Check the committed spec against a server (the real API or an emulator); exit 1 on drift")
@@ -48,9 +50,14 @@ def add_parsers(sub) -> None:
 
 def run(args: argparse.Namespace) -> int:
     if args.command == "fuzz":
-        from emulator.contracts import fuzz
-
-        return fuzz.main(args.cases, args.seed, args.format)
+        try:
+            from emulator.contracts import fuzz
+            import hypothesis  # noqa: F401
+            import schemathesis  # noqa: F401
+        except ImportError as exc:
+            print(f"call-emulator fuzz: needs the test extra ({exc.name} is not installed): pip install -e '.[test]' from a checkout", file=sys.stderr)
+            return 2
+        return fuzz.main(args.cases, args.emulator_seed, args.format, args.seed)
     if args.command == "contract":
         from emulator.contracts import contract
 

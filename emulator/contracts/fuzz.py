@@ -92,9 +92,13 @@ class Summary:
         return "\n".join(lines)
 
 
-def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, progress=None) -> Summary:
+def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, progress=None, generation_seed: int | None = None) -> Summary:
+    """`total` cases over every served spec against an emulator seeded with
+    `seed`. Cases are drawn from `generation_seed` (the same seed, the same
+    run); without one, hypothesis derandomizes (a fixed run, as tests want)."""
     import schemathesis
     from hypothesis import HealthCheck, Phase, Verbosity, given, settings
+    from hypothesis import seed as with_seed
     from hypothesis import strategies as st
     from hypothesis.errors import Unsatisfiable
     from schemathesis import GenerationMode
@@ -134,7 +138,7 @@ def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, prog
     rounds = 0
     while summary.cases < total and rounds < 20:
         rounds += 1
-        for name, op, auth, headers, mode, use_known, params, known in plans:
+        for index, (name, op, auth, headers, mode, use_known, params, known) in enumerate(plans):
             label = f"{name} {op.method.upper()} {op.path}"
 
             @settings(
@@ -143,7 +147,7 @@ def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, prog
                 database=None,
                 deadline=None,
                 suppress_health_check=list(HealthCheck),
-                derandomize=False,
+                derandomize=generation_seed is None,
                 verbosity=Verbosity.quiet,  # keep hypothesis's own notes out of the report
             )
             @given(case=strategy(op, mode, use_known, params, known))
@@ -168,6 +172,8 @@ def run(total: int = 10_000, seed: int = 1, specs: list[str] | None = None, prog
                                 {"operation": label, "auth": auth, "mode": mode.value, "title": failure.title, "message": failure.message}
                             )
 
+            if generation_seed is not None:
+                drive = with_seed(hash((generation_seed, rounds, index)))(drive)
             try:
                 drive()
             except Unsatisfiable:
@@ -232,7 +238,15 @@ def _path_params(path: str) -> list[str]:
     return re.findall(r"{([^}]+)}", path)
 
 
-def main(total: int, seed: int, fmt: str) -> int:
-    summary = run(total=total, seed=seed)
+def main(total: int, seed: int, fmt: str, generation_seed: int | None = None) -> int:
+    """A random run unless `generation_seed` is given; its seed is printed
+    (on stderr, so JSON output stays clean) to replay it with --seed."""
+    import random
+    import sys
+
+    if generation_seed is None:
+        generation_seed = random.SystemRandom().randrange(2**32)
+    print(f"fuzz seed {generation_seed} (replay this run with --seed {generation_seed})", file=sys.stderr, flush=True)
+    summary = run(total=total, seed=seed, generation_seed=generation_seed)
     print(json.dumps(summary.as_dict(), indent=2) if fmt == "json" else summary.render())
     return 1 if summary.failures or summary.server_errors else 0

@@ -170,9 +170,9 @@ def snapshot_out(s: CallSnapshot) -> SnapshotOut:
     )
 
 
-def call_out(engine: Engine, record: CallRecord) -> CallOut:
+def call_out(engine: Engine, record: CallRecord, now: float) -> CallOut:
     tenant = engine.tenants.get(record.plan.tenant)
-    snap = engine.snapshot(record)
+    snap = engine.snapshot(record, now)
     return CallOut(
         id=record.plan.id,
         vendor=tenant.vendor if tenant else "",
@@ -252,10 +252,10 @@ async def create_call(body: CallCreate, request: Request) -> Response:
     now = engine.now(tenant.id)
     args = plan_args(engine, body, now)
     try:
-        record = engine.create_call(tenant=tenant, agent=agent, style=provider.style, **args)
+        record = engine.create_call(tenant=tenant, agent=agent, style=provider.style, now=now, **args)
     except ValueError as exc:
         raise ControlError(400, f"Inconsistent plan: {exc}") from None
-    return json_response(call_out(engine, record), status_code=201)
+    return json_response(call_out(engine, record, now), status_code=201)
 
 
 @router.get(
@@ -322,7 +322,8 @@ ONE = {**errors.UNAUTHORIZED, **errors.NOT_FOUND}
 @router.get("/calls/{callId}", operation_id="getControlCall", summary="A call's plan, interventions and snapshot", response_model=CallOut, responses=ONE)
 async def get_call(request: Request, callId: str = CallId) -> Response:
     engine = get_engine(request)
-    return json_response(call_out(engine, call_or_404(engine, callId)))
+    record = call_or_404(engine, callId)
+    return json_response(call_out(engine, record, engine.now(record.plan.tenant)))
 
 
 Action = Literal["answer", "hangup", "fail", "drop", "no_answer", "busy", "cancel", "start"]
@@ -338,8 +339,8 @@ class ActionIn(BaseModel):
     reason: str | None = Field(None, min_length=1, max_length=200, description="failureReason for fail")
 
 
-def _force(engine: Engine, record: CallRecord, body: ActionIn) -> None:
-    snap = engine.snapshot(record)
+def _force(engine: Engine, record: CallRecord, body: ActionIn, now: float) -> None:
+    snap = engine.snapshot(record, now)
     if snap is None:
         raise ControlError(409, f"Call {record.plan.id} is not created yet at its tenant's now")
     status, action = snap.status, body.action
@@ -352,25 +353,25 @@ def _force(engine: Engine, record: CallRecord, body: ActionIn) -> None:
     if action == "answer":
         if answered or waiting:
             raise ControlError(409, f"Call {record.plan.id} is {status}: only a connecting or ringing call can be answered")
-        engine.intervene(record, "answer", source="control")
+        engine.intervene(record, "answer", now=now, source="control")
     elif action == "start":
         if not waiting:
             raise ControlError(409, f"Call {record.plan.id} is {status}: only a waiting call can be started")
-        engine.intervene(record, "start", source="control")
+        engine.intervene(record, "start", now=now, source="control")
     elif action == "drop":
         if not answered:
             raise ControlError(409, f"Call {record.plan.id} is {status}: only an active call can be dropped")
-        engine.intervene(record, "end", status="failed", reason="call_dropped", source="control")
+        engine.intervene(record, "end", now=now, status="failed", reason="call_dropped", source="control")
     elif action in ("no_answer", "busy"):
         if answered:
             raise ControlError(409, f"Call {record.plan.id} is already answered")
-        engine.intervene(record, "end", status=action, source="control")
+        engine.intervene(record, "end", now=now, status=action, source="control")
     elif action == "hangup":
-        engine.intervene(record, "end", status="completed" if answered else "cancelled", source="control")
+        engine.intervene(record, "end", now=now, status="completed" if answered else "cancelled", source="control")
     elif action == "cancel":
-        engine.intervene(record, "end", status="cancelled", source="control")
+        engine.intervene(record, "end", now=now, status="cancelled", source="control")
     elif action == "fail":
-        engine.intervene(record, "end", status="failed", reason=body.reason or "network_error", source="control")
+        engine.intervene(record, "end", now=now, status="failed", reason=body.reason or "network_error", source="control")
 
 
 @router.post(
@@ -383,8 +384,9 @@ def _force(engine: Engine, record: CallRecord, body: ActionIn) -> None:
 async def force_transition(body: ActionIn, request: Request, callId: str = CallId) -> Response:
     engine = get_engine(request)
     record = call_or_404(engine, callId)
-    _force(engine, record, body)
-    return json_response(call_out(engine, record))
+    now = engine.now(record.plan.tenant)
+    _force(engine, record, body, now)
+    return json_response(call_out(engine, record, now))
 
 
 class SayIn(BaseModel):
@@ -405,8 +407,9 @@ class SayIn(BaseModel):
 async def inject_turn(body: SayIn, request: Request, callId: str = CallId) -> Response:
     engine = get_engine(request)
     record = call_or_404(engine, callId)
-    snap = engine.snapshot(record)
+    now = engine.now(record.plan.tenant)
+    snap = engine.snapshot(record, now)
     if snap is None or snap.status != "active":
         raise ControlError(409, f"Call {callId} is {snap.status if snap else 'not created yet'}: turns are spoken only in an active call")
-    engine.say(record, body.role, body.text, sentiment=body.sentiment, topics=tuple(body.topics))
-    return json_response(call_out(engine, record))
+    engine.say(record, body.role, body.text, now=now, sentiment=body.sentiment, topics=tuple(body.topics))
+    return json_response(call_out(engine, record, now))

@@ -73,8 +73,8 @@ class Engine:
             return self.clocks.global_clock.now()
         return self.clocks.for_tenant(tenant_id).now()
 
-    def snapshot(self, record: CallRecord, now: float | None = None) -> CallSnapshot | None:
-        return record.at(self.now(record.plan.tenant) if now is None else now)
+    def snapshot(self, record: CallRecord, now: float) -> CallSnapshot | None:
+        return record.at(now)
 
     def create_call(
         self,
@@ -82,11 +82,13 @@ class Engine:
         tenant: Tenant,
         agent: Agent,
         style: CallStyle,
+        now: float,
         seed_stream: tuple[str, int] | None = None,
-        now: float | None = None,
         **plan_args,
     ) -> CallRecord:
-        """A new call for `tenant`, created at its now, drawn from the seed
+        """A new call for `tenant`, created at `now` (the instant the request
+        read from the tenant's clock: a request reads it once, so everything it
+        answers agrees with what it stored), drawn from the seed
         with `plan_args` given by the request. `seed_stream` (stream, index)
         draws from a stream of the caller's choosing instead of the tenant's
         counter, for calls whose identity must not depend on when they were
@@ -102,21 +104,19 @@ class Engine:
             tenant=tenant.id,
             agent=agent,
             style=style,
-            created_at=created_at if created_at is not None else now if now is not None else self.now(tenant.id),
+            created_at=now if created_at is None else created_at,
             **plan_args,
         )
         return self.store.add(plan)
 
-    def intervene(self, record: CallRecord, kind: str, *, now: float | None = None, **fields) -> Intervention:
-        """Record `kind` happening to the call at `now` (the request's), else
-        at its tenant's now."""
-        at = self.now(record.plan.tenant) if now is None else now
-        iv = Intervention(at=at, kind=kind, **fields)  # type: ignore[arg-type]
+    def intervene(self, record: CallRecord, kind: str, *, now: float, **fields) -> Intervention:
+        """Something happens to the call at `now`, the request's instant."""
+        iv = Intervention(at=now, kind=kind, **fields)  # type: ignore[arg-type]
         self.store.intervene(record.plan.id, iv)
         return iv
 
-    def say(self, record: CallRecord, role: str, text: str, **fields) -> Intervention:
-        return self.intervene(record, "say", turn=Turn(at=0.0, role=role, text=text, **fields))  # type: ignore[arg-type]
+    def say(self, record: CallRecord, role: str, text: str, *, now: float, **fields) -> Intervention:
+        return self.intervene(record, "say", now=now, turn=Turn(at=0.0, role=role, text=text, **fields))  # type: ignore[arg-type]
 
     def reset(self, tenant_id: str | None = None) -> None:
         """Forget calls (all, or one tenant's) and reload the fixture calls."""

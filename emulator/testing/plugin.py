@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import pytest
 
-from emulator.testing.server import Emulator
-from emulator.testing.tenant import DEFAULT_NOW, TestTenant
+# Installing the package loads this plugin into every pytest run in the
+# environment: the emulator (FastAPI, uvicorn, httpx...) is imported only
+# when a test asks for one of its fixtures.
 
 
 def pytest_addoption(parser) -> None:
@@ -32,6 +33,8 @@ def pytest_configure(config) -> None:
 
 @pytest.fixture(scope="session")
 def call_emulator(request):
+    from emulator.testing.server import Emulator
+
     opt = request.config.getoption
     emulator = Emulator(
         mode=opt("--call-emulator-mode"),
@@ -45,6 +48,8 @@ def call_emulator(request):
 
 @pytest.fixture
 def emulator_tenant(call_emulator, request):
+    from emulator.testing.tenant import DEFAULT_NOW, TestTenant
+
     marker = request.node.get_closest_marker("emulator_now")
     now = marker.args[0] if marker else DEFAULT_NOW
     tenant = TestTenant(call_emulator.control, call_emulator.url, now=now)

@@ -114,8 +114,8 @@ def _next_attempt(engine: Engine, tenant: Tenant, agent, previous: CallRecord, e
         tenant=tenant,
         agent=agent,
         style=style,
+        now=ended_at,  # created when the previous attempt ended, whenever it is read
         seed_stream=(f"retry:{first}", attempt),
-        created_at=ended_at,
         start_delay=due - ended_at,
         contact_phone=p.contact_phone,
         contact_name=p.contact_name,

@@ -15,12 +15,22 @@ from pydantic_core import PydanticCustomError
 from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.heppu import policy
 
-E164 = r"^\+[1-9]\d{1,14}$"
+# Patterns use explicit classes only ([0-9], not \d): they go into the spec,
+# where they must mean to an ECMA-262 engine what they mean to Python's re.
+E164 = r"^\+[1-9][0-9]{1,14}$"
 UUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-LOCAL_TIME = r"^([01]\d|2[0-3]):[0-5]\d(:[0-5]\d)?$"
-# "2 hours", "30 minutes", "1 day", "90s", "1h"...
-INTERVAL = re.compile(r"^\s*(\d{1,6})\s*(s|secs?|seconds?|m|mins?|minutes?|h|hrs?|hours?|d|days?|w|weeks?)\s*$", re.I)
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"  # checked in code only, never published
+LOCAL_TIME = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+
+
+def _any_case(word: str) -> str:
+    """`word` in any letter case without a flag (a spec's pattern has none)."""
+    return "".join(f"[{c.lower()}{c.upper()}]" if c.isalpha() else c for c in word)
+
+
+_UNITS = ("s", "secs?", "seconds?", "m", "mins?", "minutes?", "h", "hrs?", "hours?", "d", "days?", "w", "weeks?")
+# "2 hours", "30 minutes", "1 day", "90s", "1h"... spaces and tabs around.
+INTERVAL = re.compile(r"^[ \t]*([0-9]{1,6})[ \t]*(" + "|".join(_any_case(u) for u in _UNITS) + r")[ \t]*$")
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
@@ -31,13 +41,13 @@ def _agent_id(v: str) -> str:
 
 
 def _e164(v: str) -> str:
-    if not re.match(E164, v):
+    if not re.fullmatch(E164, v):
         raise PydanticCustomError("e164", policy.MSG_E164)
     return v
 
 
 def _email(v: str) -> str:
-    if not re.match(EMAIL, v):
+    if not re.fullmatch(EMAIL, v):
         raise PydanticCustomError("email", "Invalid email address")
     return v
 
@@ -59,7 +69,7 @@ def _instant(v: str) -> str:
 
 
 def interval_seconds(v: str) -> float:
-    m = INTERVAL.match(v)
+    m = INTERVAL.fullmatch(v)
     if not m:
         raise PydanticCustomError("interval", 'Must be a duration such as "30 minutes", "2 hours" or "1 day"')
     return float(int(m.group(1)) * UNIT_SECONDS[m.group(2)[0].lower()])

@@ -156,7 +156,7 @@ def open_calls(engine: Engine, tenant: Tenant) -> list[CallSnapshot]:
     """The tenant's calls whose rooms are open at its now, oldest first."""
     now = engine.now(tenant.id)
     out = []
-    for record in engine.store.for_tenant(tenant.id):
+    for record in engine.store.open_calls(tenant.id, now):
         if record.plan.room and _may_be_open(record, now):
             s = engine.snapshot(record, now)
             if s is not None and s.room_open:

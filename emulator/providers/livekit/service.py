@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable
 
 from fastapi import APIRouter, Request, Response
@@ -34,6 +34,13 @@ class Call:
     engine: Engine
     principal: Principal
     request: Request
+    _nows: dict = field(default_factory=dict)
+
+    def now(self, tenant_id: str) -> float:
+        """The tenant's now, read once per request."""
+        if tenant_id not in self._nows:
+            self._nows[tenant_id] = self.engine.now(tenant_id)
+        return self._nows[tenant_id]
 
 
 def _room_or_none(c: Call, name: str) -> rooms.OpenRoom | None:
@@ -73,14 +80,14 @@ def create_room(c: Call, req: room_pb.CreateRoomRequest) -> models.Room:
         return found.info()
     record = c.engine.store.by_room(req.name)
     if record is not None:
-        s = c.engine.snapshot(record)
+        s = c.engine.snapshot(record, c.now(record.plan.tenant))
         if s is not None and s.room_open:
             raise TwirpError("already_exists", "room name is in use by another project's call")
     tenant = c.principal.tenants[0]
     bare = rooms.BareRoom(
         tenant=tenant.id,
         name=req.name,
-        created_at=c.engine.now(tenant.id),
+        created_at=c.now(tenant.id),
         empty_timeout=req.empty_timeout or rooms.EMPTY_TIMEOUT,
         max_participants=req.max_participants,
         metadata=req.metadata,
@@ -99,7 +106,7 @@ def delete_room(c: Call, req: room_pb.DeleteRoomRequest) -> room_pb.DeleteRoomRe
     else:
         # The call ends with its room, as Trillet's end-call ends it.
         status = "completed" if found.call.answered_at is not None else "cancelled"  # type: ignore[union-attr]
-        c.engine.intervene(_record(c, found), "end", status=status, reason=None, source="livekit")
+        c.engine.intervene(_record(c, found), "end", status=status, reason=None, source="livekit", now=found.now)
     return room_pb.DeleteRoomResponse()
 
 
@@ -122,11 +129,11 @@ def remove_participant(c: Call, req: room_pb.RoomParticipantIdentity) -> room_pb
     kind = next(p.kind for p in found.call.participants if p.identity == req.identity)  # type: ignore[union-attr]
     if kind == "caller":
         # The callee leaves: the call ends as when they hang up.
-        c.engine.intervene(record, "end", status="completed", reason=None, source="livekit")
+        c.engine.intervene(record, "end", status="completed", reason=None, source="livekit", now=found.now)
     else:
         # The agent leaves (a human takes over once answered, as after
         # Trillet's remove-agent); a human leaving only leaves.
-        c.engine.intervene(record, "leave", identity=req.identity, source="livekit")
+        c.engine.intervene(record, "leave", identity=req.identity, source="livekit", now=found.now)
     return room_pb.RemoveParticipantResponse()
 
 
@@ -140,7 +147,7 @@ def mute_published_track(c: Call, req: room_pb.MuteRoomTrackRequest) -> room_pb.
         # LiveKit's default config (room.enable_remote_unmute: false).
         raise TwirpError("failed_precondition", "remote unmute not enabled")
     if not track.muted:
-        c.engine.intervene(_record(c, found), "mute", identity=req.identity, source="livekit")
+        c.engine.intervene(_record(c, found), "mute", identity=req.identity, source="livekit", now=found.now)
         track.muted = True
     return room_pb.MuteRoomTrackResponse(track=track)
 
@@ -162,7 +169,7 @@ def update_participant(c: Call, req: room_pb.UpdateParticipantRequest) -> models
     if req.attributes:
         changes["attributes"] = dict(req.attributes)
     if changes:
-        c.engine.intervene(_record(c, found), "update", identity=req.identity, changes=changes, source="livekit")
+        c.engine.intervene(_record(c, found), "update", identity=req.identity, changes=changes, source="livekit", now=found.now)
     return _participant(c, req.room, req.identity)[1]
 
 
@@ -195,7 +202,7 @@ def create_sip_participant(c: Call, req: sip_pb.CreateSIPParticipantRequest) -> 
     room = req.room_name or None
     if room is not None:
         existing = engine.store.by_room(room)
-        s = engine.snapshot(existing) if existing is not None else None
+        s = engine.snapshot(existing, c.now(existing.plan.tenant)) if existing is not None else None
         if s is not None and not s.ended:
             raise TwirpError("failed_precondition", f"room {room} is in use by call {s.plan.id}: the emulator places one call per room")
         rooms.bare_rooms(engine).pop(room, None)  # the call takes a bare room over
@@ -210,7 +217,7 @@ def create_sip_participant(c: Call, req: sip_pb.CreateSIPParticipantRequest) -> 
         overrides["agent_phone"] = req.sip_number
     if room is not None:
         overrides["room"] = room
-    record = engine.create_call(tenant=tenant, agent=agent, style=style, contact_phone=req.sip_call_to, **overrides)
+    record = engine.create_call(tenant=tenant, agent=agent, style=style, now=c.now(tenant.id), contact_phone=req.sip_call_to, **overrides)
     name = record.plan.room or ""
     return sip_pb.SIPParticipantInfo(
         participant_id=participant_sid(name, identity),

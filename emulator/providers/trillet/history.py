@@ -34,7 +34,9 @@ TOTAL_HEADER = "X-Total-Count"
 LIVE_WORDS = ("ringing", "active")
 STATUS_ALIASES = {"in-progress": LIVE_WORDS, "ongoing": LIVE_WORDS}
 STATUS_WORDS = tuple(dict.fromkeys(render.HISTORY_STATUS.values()))
-_WORD = "|".join(re.escape(w) for w in STATUS_WORDS + tuple(STATUS_ALIASES))
+# Plain words (no escapes: `\-` is an error to an ECMA engine in unicode mode).
+assert all(re.fullmatch("[a-z_-]+", w) for w in STATUS_WORDS + tuple(STATUS_ALIASES))
+_WORD = "|".join(STATUS_WORDS + tuple(STATUS_ALIASES))
 STATUS_PATTERN = f"^({_WORD})(,({_WORD}))*$"
 
 # callIds and dateRange are JSON in a query parameter: OpenAPI says so with

@@ -107,8 +107,11 @@ class RemoveAgentResponse(_Model):
 
 # --- Outbound call ---------------------------------------------------------
 
-E164 = r"^\+[1-9]\d{1,14}$"
-CALLBACK_URL = r"^https?://[^\s/?#]+\S*$"
+# Explicit classes only: a spec's pattern must mean to an ECMA-262 engine what
+# it means to Python's re (\s and \d do not). A URL is printable ASCII
+# (\x21-\x7e) with a host that has no / ? or #.
+E164 = r"^\+[1-9][0-9]{1,14}$"
+CALLBACK_URL = r"^https?://[\x21\x22\x24-\x2e\x30-\x3e\x40-\x7e]+[\x21-\x7e]*$"
 VariableValue = str | int | float | bool
 
 

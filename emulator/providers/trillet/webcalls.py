@@ -79,6 +79,7 @@ def _start(engine: Engine, tenant: Tenant, agent: Agent, mode: str, variables: d
         tenant=tenant,
         agent=agent,
         style=WEB_STYLE,
+        now=engine.now(tenant.id),
         contact_phone="",
         variables=variables,
         fill_contact=False,
@@ -167,7 +168,7 @@ async def disconnect_web_call(
     snap = engine.snapshot(record, now) if record is not None and record.plan.tenant == tenant.id else None
     if snap is None or snap.plan.attributes.get("callType") != "web" or not snap.room_open:
         raise VendorError(404, f"Web call not found: {body.roomName}", error="Not Found")
-    engine.intervene(record, "end", status="completed" if snap.answered_at is not None else "cancelled", source="api")
+    engine.intervene(record, "end", status="completed" if snap.answered_at is not None else "cancelled", source="api", now=now)
     return json_response(WebDisconnectResponse(status="success", message="Session ended successfully"))
 
 
