@@ -67,11 +67,30 @@ def _spoken(t: Turn, at: float) -> SpokenTurn:
     return SpokenTurn(at, t.role, t.text, t.sentiment, t.topics, t.note, t.suggestion)
 
 
-def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...], now: float) -> CallSnapshot | None:
-    """The call as it stands at `now`, or None if it does not exist yet."""
-    if now < plan.created_at:
-        return None
+@dataclass(slots=True)
+class Course:
+    """The call's phases as the plan and the interventions up to an instant
+    bend them: absolute instants (None: never), the final status and reason,
+    who was muted when, and turns injected by interventions. Snapshot and
+    timeline both read a call through this one computation."""
 
+    start: float
+    ring: float | None
+    answer: float | None
+    end: float | None
+    status: str
+    reason: str | None
+    muted: dict[str, float]
+    said: list[SpokenTurn]
+    last_touch: float
+
+    @property
+    def handover_at(self) -> float | None:
+        return min(self.muted.values()) if self.muted else None
+
+
+def course(plan: CallPlan, interventions, upto: float) -> Course:
+    """Apply the interventions made by `upto` to the plan."""
     start = plan.start_at
     ring = start + plan.ring_at if plan.ring_at is not None else None
     answer = start + plan.answer_at if plan.answer_at is not None else None
@@ -82,7 +101,7 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     last_touch = plan.created_at
 
     for iv in interventions:
-        if iv.at > now:
+        if iv.at > upto:
             break
         if end is not None and iv.at >= end:
             continue  # the call was already over
@@ -106,15 +125,60 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
             muted[iv.identity] = iv.at
         elif iv.kind == "say" and iv.turn is not None:
             said.append(_spoken(iv.turn, iv.at))
+    return Course(start, ring, answer, end, status, reason, muted, said, last_touch)
 
+
+def phases(c: Course, cut: float, ended: bool) -> tuple[float | None, float | None, float | None]:
+    """(started, ringing, answered) instants reached by `cut`."""
+    started = c.start if c.start <= cut and not (ended and c.end < c.start) else None
+    ringing = c.ring if started is not None and c.ring is not None and c.ring <= cut else None
+    answered = c.answer if started is not None and c.answer is not None and c.answer <= cut else None
+    return started, ringing, answered
+
+
+def spoken_turns(plan: CallPlan, c: Course, answered: float | None, cut: float) -> list[SpokenTurn]:
+    """The transcript by `cut`: scripted turns up to the cut (or up to the
+    agent's removal, after which the handover script speaks), plus injected
+    turns, in time order."""
+    turns: list[SpokenTurn] = []
+    handover_at = c.handover_at
+    if answered is not None:
+        upto = cut if handover_at is None else min(cut, handover_at)
+        n = bisect_right(plan.turn_offsets, upto - answered)
+        turns = [_spoken(t, answered + t.at) for t in plan.turns[:n]]
+        if handover_at is not None and handover_at <= cut:
+            turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
+    if c.said:
+        turns = sorted(turns + [t for t in c.said if t.at <= cut], key=lambda t: t.at)
+    return turns
+
+
+def joined(plan: CallPlan, c: Course, started: float | None, answered: float | None, cut: float) -> list[RoomParticipant]:
+    """Participants who joined the room by `cut` (in plan order)."""
+    participants: list[RoomParticipant] = []
+    if started is None:
+        return participants
+    handover_at = c.handover_at
+    for p in plan.participants:
+        base = {"connect": started, "answer": answered, "handover": handover_at}[p.joins]
+        if base is None or base + p.delay > cut:
+            continue
+        participants.append(RoomParticipant(p.identity, p.name, p.kind, base + p.delay, p.metadata, c.muted.get(p.identity)))
+    return participants
+
+
+def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...], now: float) -> CallSnapshot | None:
+    """The call as it stands at `now`, or None if it does not exist yet."""
+    if now < plan.created_at:
+        return None
+    c = course(plan, interventions, now)
+    end = c.end
     ended = end is not None and end <= now
     cut = end if ended else now
-    started_at = start if start <= cut and not (ended and end < start) else None
-    ringing_at = ring if started_at is not None and ring is not None and ring <= cut else None
-    answered_at = answer if started_at is not None and answer is not None and answer <= cut else None
+    started_at, ringing_at, answered_at = phases(c, cut, ended)
 
     if ended:
-        current = status
+        current = c.status
     elif answered_at is not None:
         current = "active"
     elif ringing_at is not None:
@@ -124,32 +188,13 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     else:
         current = plan.waiting_status
 
-    # The transcript: scripted turns up to the cut (or up to the agent's
-    # removal, after which the handover script speaks), plus injected turns.
-    turns: list[SpokenTurn] = []
-    handover_at = min(muted.values()) if muted else None
-    if answered_at is not None:
-        upto = cut if handover_at is None else min(cut, handover_at)
-        n = bisect_right(plan.turn_offsets, upto - answered_at)
-        turns = [_spoken(t, answered_at + t.at) for t in plan.turns[:n]]
-        if handover_at is not None and handover_at <= cut:
-            turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
-    if said:
-        turns = sorted(turns + [t for t in said if t.at <= cut], key=lambda t: t.at)
-
+    turns = spoken_turns(plan, c, answered_at, cut)
     # The room: open from connect until the end.
     room_open = started_at is not None and not ended
-    participants: list[RoomParticipant] = []
-    if started_at is not None:
-        for p in plan.participants:
-            base = {"connect": started_at, "answer": answered_at, "handover": handover_at}[p.joins]
-            if base is None or base + p.delay > cut:
-                continue
-            participants.append(
-                RoomParticipant(p.identity, p.name, p.kind, base + p.delay, p.metadata, muted.get(p.identity))
-            )
+    participants = joined(plan, c, started_at, answered_at, cut)
 
-    events = [last_touch, plan.created_at]
+    handover_at = c.handover_at
+    events = [c.last_touch, plan.created_at]
     for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
         if t is not None and t <= now:
             events.append(t)
@@ -162,7 +207,7 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         plan=plan,
         now=now,
         status=current,
-        failure_reason=reason if ended else None,
+        failure_reason=c.reason if ended else None,
         started_at=started_at,
         ringing_at=ringing_at,
         answered_at=answered_at,
@@ -173,6 +218,6 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         room_open=room_open,
         participants=tuple(participants) if room_open else (),
         sentiment=turns[-1].sentiment if turns else "neutral",
-        summary=plan.summary if ended and status == "completed" else None,
-        agent_muted=bool(muted),
+        summary=plan.summary if ended and c.status == "completed" else None,
+        agent_muted=bool(c.muted),
     )
