@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from contextlib import asynccontextmanager
 from functools import partial
 from http import HTTPStatus
 
@@ -19,12 +20,13 @@ from emulator.control.faults import FaultMiddleware, Faults
 from emulator.control.journal import Journal, JournalMiddleware
 from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
-from emulator.core.demo import DemoTarget, DemoTraffic
+from emulator.core.demo import Demo, DemoTarget
 from emulator.core.engine import Engine
 from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
+from emulator.events.hub import EventHub
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
@@ -52,10 +54,12 @@ def build_engine(settings: Settings, *, clock: Clock | None = None, tenants: Ten
         scripts=load_scripts(folder / "scripts"),
         fixture_calls=load_calls(calls_file) if fixture_calls and calls_file.exists() else [],
     )
+    for provider in PROVIDERS:
+        if provider.attach is not None:
+            provider.attach(engine)
+    engine.demo = Demo(engine, [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)])
     if settings.demo:
-        targets = [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)]
-        # Start the stream five minutes back so calls are already live.
-        engine.demo = DemoTraffic(engine.store, engine.generator, targets, origin=clock.now() - 300, every=settings.demo_every)
+        engine.demo.start(clock.now(), settings.demo_every)
     return engine
 
 
@@ -126,9 +130,22 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
-    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The scheduler runs on the server's loop: it sleeps until the next
+        # due instant of whichever engine is current.
+        app.state.events.start(lambda: app.state.engine.scheduler)
+        try:
+            yield
+        finally:
+            await app.state.events.stop()
+
+    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
+    app.state.events = EventHub()
     app.state.engine = build_engine(settings)
+    app.state.events.attach(app.state.engine)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
     app.state.providers = {p.name: p for p in PROVIDERS}
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})

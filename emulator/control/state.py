@@ -15,6 +15,7 @@ from emulator.control.errors import ControlError
 from emulator.core.clock import Clock
 from emulator.core.magic import MAGIC_NUMBERS
 from emulator.core.plan import CallPlan, Intervention
+from emulator.core.scheduler import DemoStream
 from emulator.core.store import DuplicateCall
 from emulator.core.tenants import Tenant, tenant_from_dict, tenant_to_dict
 from emulator.web import get_engine, json_response
@@ -50,6 +51,8 @@ def reset_all(app, seed: int | None = None) -> None:
     old = app.state.engine.clocks.global_clock
     engine = build_engine(settings, clock=old)
     app.state.engine = engine
+    app.state.events.clear()
+    app.state.events.attach(engine)
     app.state.faults.seed = settings.seed
     app.state.faults.clear()
     app.state.journal.clear()
@@ -136,6 +139,29 @@ class CallDoc(BaseModel):
     interventions: list[Intervention]
 
 
+class DemoDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    origin: float = Field(ge=MIN_INSTANT, lt=MAX_INSTANT, description="Instant of the stream's call 0 (epoch seconds)")
+    every: float = Field(gt=0, le=MAX_DURATION, description="Seconds between calls")
+    next: StrictInt = Field(ge=0, description="Index of the next call to make")
+
+
+class WaitingDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    callId: str
+    kinds: list[str] = Field(description="What runs when the call ends (retry: place the next attempt)")
+    at: float | None = Field(None, description="When the call ends as things stand (epoch seconds); null: not decided yet")
+
+
+class SchedulerDoc(BaseModel):
+    """Due work that is not derived from the calls themselves."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    eventSeq: StrictInt = Field(0, ge=0, description="seq of the last event emitted")
+    demo: dict[str, DemoDoc] = Field(default_factory=dict, description="Each demo tenant's steady stream")
+    waiting: list[WaitingDoc] = Field(default_factory=list, description="Calls whose end triggers work (retries)")
+
+
 class StateDoc(BaseModel):
     """Everything the emulator holds. Instants are epoch seconds; export,
     import into a fresh emulator and export again gives the same document."""
@@ -148,6 +174,7 @@ class StateDoc(BaseModel):
     tenants: list[TenantDoc]
     calls: list[CallDoc]
     streams: dict[str, StrictInt] = Field(default_factory=dict, description="Per-stream call counters (the next generated index)")
+    scheduler: SchedulerDoc = Field(default_factory=SchedulerDoc)
 
 
 def _clock_doc(clock: Clock) -> ClockDoc:
@@ -163,6 +190,11 @@ def export_state(engine) -> StateDoc:
         tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
         calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()],
         streams=engine.store.streams(),
+        scheduler=SchedulerDoc(
+            eventSeq=engine.scheduler.seq,
+            demo={t: DemoDoc(origin=d.origin, every=d.every, next=d.next) for t, d in sorted(engine.scheduler.demo.items())},
+            waiting=[WaitingDoc(**w) for w in engine.scheduler.waiting()],
+        ),
     )
 
 
@@ -204,15 +236,34 @@ def import_state(app, doc: StateDoc) -> None:
         engine.clocks.own(tenant_id).configure(mode=c.mode, speed=c.speed, now=c.now)
     for call in doc.calls:
         _check_call(call)
+    unknown_calls = sorted({w.callId for w in doc.scheduler.waiting} - {c.plan.id for c in doc.calls})
+    if unknown_calls:
+        raise ControlError(400, f"The scheduler waits on unknown call {unknown_calls[0]}")
+    stray = sorted(set(doc.scheduler.demo) - set(ids))
+    if stray:
+        raise ControlError(400, f"A demo stream belongs to unknown tenant {stray[0]}")
     try:
         for call in doc.calls:
             record = engine.store.add(call.plan)
             record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
+            # The state is as of its clocks' now: only what happens later is an event.
+            engine.scheduler.track(record, since=engine.now(call.plan.tenant))
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
+    for w in doc.scheduler.waiting:
+        record = engine.store.get(w.callId)
+        engine.scheduler.track(record, since=engine.now(record.plan.tenant))
+        for kind in w.kinds:
+            engine.scheduler.after_end(record, kind)
+    engine.demo.restore({t: DemoStream(t, d.origin, d.every, d.next) for t, d in doc.scheduler.demo.items()})
+    engine.scheduler.seq = doc.scheduler.eventSeq
     app.state.settings = settings
     app.state.engine = engine
+    app.state.events.clear()
+    app.state.events.last_seq = doc.scheduler.eventSeq
+    app.state.events.attach(engine)
+    engine.scheduler.release()
     app.state.faults.clear()
     app.state.journal.clear()
 
@@ -225,7 +276,7 @@ async def get_state(request: Request) -> Response:
 @router.put(
     "/state",
     operation_id="importState",
-    summary="Replace the whole state with an exported document (fault rules and journal are cleared, demo traffic off)",
+    summary="Replace the whole state with an exported document (fault rules, journal and outbox are cleared; demo streams and retries go on as exported)",
     response_model=ResetOut,
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED},
 )

@@ -33,6 +33,8 @@ class Provider:
     style: CallStyle
     # Headers the vendor requires that are parameters, not security schemes.
     required_headers: tuple[str, ...] = ()
+    # Wires provider behaviour into a new engine (e.g. scheduler handlers).
+    attach: Callable | None = None
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -95,7 +95,7 @@ class Emulator:
         self._sock.bind((self.host, self.port))
         self.port = self._sock.getsockname()[1]
         self.url = f"http://{self.host}:{self.port}"
-        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="off")
+        config = uvicorn.Config(create_app(settings), log_level="warning", lifespan="on")
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, name="call-emulator", daemon=True)
         self._thread.start()

@@ -43,7 +43,14 @@ PROVIDER = Provider(
     error_body=error_body,
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
+    attach=lambda engine: _attach(engine),
 )
+
+
+def _attach(engine) -> None:
+    from emulator.providers.heppu import retries
+
+    retries.attach(engine, STYLE)
 
 # Routes beyond Get Call register on the same router.
 from emulator.providers.heppu import create, listing  # noqa: E402,F401

@@ -37,8 +37,4 @@ async def heppu_context(
         raise VendorError(401, "Unauthorized")
     tenant = tenants[0]
     now = engine.now(tenant.id)
-    # Retries due by now become calls before anything reads the organisation's calls.
-    from emulator.providers.heppu import STYLE, retries
-
-    retries.catch_up(engine, tenant, now, STYLE)
     return HeppuContext(engine, tenant, now)
