@@ -27,6 +27,7 @@ from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
 from emulator.events.hub import EventHub
+from emulator.events.webhooks import Webhooks
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
@@ -128,6 +129,14 @@ def install_error_handlers(app: FastAPI) -> None:
         return vendor(request, 500, message) or JSONResponse(control_error_body(500, message), 500)
 
 
+def install_configured_webhooks(app: FastAPI) -> None:
+    """The settings' webhooks (config file, --webhook), registered at start and again on reset."""
+    from emulator.control.webhooks import WebhookIn, register
+
+    for w in app.state.settings.webhooks:
+        register(app, WebhookIn(**w.model_dump()), source="config")
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
 
@@ -140,12 +149,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             yield
         finally:
             await app.state.events.stop()
+            await app.state.webhooks.close()
 
     app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     app.state.settings = settings
     app.state.events = EventHub()
     app.state.engine = build_engine(settings)
     app.state.events.attach(app.state.engine)
+    app.state.webhooks = Webhooks(
+        app.state.events, lambda: app.state.engine, {p.webhook.name: p.webhook for p in PROVIDERS if p.webhook is not None}, seed=settings.seed
+    )
+    install_configured_webhooks(app)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
     app.state.providers = {p.name: p for p in PROVIDERS}
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})

@@ -34,6 +34,13 @@ def _serve_parser(sub) -> None:
     p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
     p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
+    p.add_argument(
+        "--webhook",
+        dest="webhook_urls",
+        action="append",
+        metavar="URL",
+        help="POST events to URL: every tenant, its vendor's default events (repeatable; see the webhooks setting for more)",
+    )
     p.add_argument("--control-token", help=fields["control_token"].description)
     p.add_argument(
         "--config",
@@ -45,6 +52,8 @@ def _serve_parser(sub) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
+    if getattr(args, "webhook_urls", None):
+        given["webhooks"] = [{"url": u} for u in args.webhook_urls]
     return Settings.load(getattr(args, "config", None), **given)
 
 

@@ -9,12 +9,23 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource, YamlConfigSettingsSource
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
+
+class WebhookSetting(BaseModel):
+    """A webhook endpoint registered at start (the `webhooks` section of a config file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://[^/ \t\r\n]+", description="Absolute http(s) URL of the receiver")
+    tenant: str | None = Field(None, description="Only this tenant's events (default: every tenant)")
+    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant)")
+    events: list[str] | None = Field(None, description="Event names to send (default: the kind's defaults)")
+    secret: str | None = Field(None, description="Signs each delivery (HMAC-SHA256)")
 
 
 class Settings(BaseSettings):
@@ -28,13 +39,14 @@ class Settings(BaseSettings):
     now: str | None = Field(None, description="Start the clock at this ISO 8601 instant (default: the wall clock)")
     fixtures: Path | None = Field(None, description="Fixtures folder (default: the bundled fixtures)")
     tenants: Path | None = Field(None, description="Tenants file overriding fixtures/tenants.json")
-    demo: bool = Field(True, description="Generate demo traffic (a new call every few seconds)")
-    demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
+    demo: bool = Field(True, description="Generate demo traffic (each demo tenant: calls in every state, then a new call every few seconds)")
+    demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between one demo tenant's calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: str = Field("info", description="Log level")
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
     log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
     journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
+    webhooks: list[WebhookSetting] = Field(default_factory=list, description="Webhook endpoints registered at start")
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
 
     @classmethod

@@ -16,6 +16,8 @@ from emulator.core.clock import Clock
 from emulator.core.magic import MAGIC_NUMBERS
 from emulator.core.plan import CallPlan, Intervention
 from emulator.core.scheduler import DemoStream
+from emulator.control.webhooks import FaultsIn, WebhookIn
+from emulator.events.webhooks import Faults
 from emulator.core.store import DuplicateCall
 from emulator.core.tenants import Tenant, tenant_from_dict, tenant_to_dict
 from emulator.web import get_engine, json_response
@@ -53,6 +55,7 @@ def reset_all(app, seed: int | None = None) -> None:
     app.state.engine = engine
     app.state.events.clear()
     app.state.events.attach(engine)
+    app.state.webhooks.clear(keep_config=True)
     app.state.faults.seed = settings.seed
     app.state.faults.clear()
     app.state.journal.clear()
@@ -162,6 +165,11 @@ class SchedulerDoc(BaseModel):
     waiting: list[WaitingDoc] = Field(default_factory=list, description="Calls whose end triggers work (retries)")
 
 
+class WebhookDoc(WebhookIn):
+    id: str
+    source: Literal["api", "config", "call"] = "api"
+
+
 class StateDoc(BaseModel):
     """Everything the emulator holds. Instants are epoch seconds; export,
     import into a fresh emulator and export again gives the same document."""
@@ -175,6 +183,7 @@ class StateDoc(BaseModel):
     calls: list[CallDoc]
     streams: dict[str, StrictInt] = Field(default_factory=dict, description="Per-stream call counters (the next generated index)")
     scheduler: SchedulerDoc = Field(default_factory=SchedulerDoc)
+    webhooks: list[WebhookDoc] = Field(default_factory=list, description="Registered webhook receivers (deliveries are not state)")
 
 
 def _clock_doc(clock: Clock) -> ClockDoc:
@@ -182,8 +191,17 @@ def _clock_doc(clock: Clock) -> ClockDoc:
     return ClockDoc(mode=s.mode.value, speed=s.speed, now=s.now)
 
 
-def export_state(engine) -> StateDoc:
+def _webhook_doc(ep) -> WebhookDoc:
+    f = ep.faults
+    return WebhookDoc(
+        id=ep.id, url=ep.url, tenant=ep.tenant, kind=ep.kind, events=ep.events, secret=ep.secret, timeout=ep.timeout, maxAttempts=ep.max_attempts,
+        backoff=ep.backoff, faults=FaultsIn(drop=f.drop, delay=f.delay, duplicate=f.duplicate, reorder=f.reorder) if f.any() else None, source=ep.source,
+    )
+
+
+def export_state(engine, webhooks=None) -> StateDoc:
     return StateDoc(
+        webhooks=[_webhook_doc(ep) for ep in webhooks.endpoints.values() if ep.source != "call"] if webhooks is not None else [],
         seed=engine.seed,
         clock=_clock_doc(engine.clocks.global_clock),
         tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
@@ -263,6 +281,14 @@ def import_state(app, doc: StateDoc) -> None:
     app.state.events.clear()
     app.state.events.last_seq = doc.scheduler.eventSeq
     app.state.events.attach(engine)
+    hooks = app.state.webhooks
+    hooks.clear(keep_config=False)
+    for w in doc.webhooks:
+        f = w.faults or FaultsIn()
+        hooks.add(
+            w.url, tenant=w.tenant, kind=w.kind, events=w.events, secret=w.secret, timeout=w.timeout, max_attempts=w.maxAttempts,
+            backoff=w.backoff, faults=Faults(f.drop, f.delay, f.duplicate, f.reorder), source=w.source, id=w.id,
+        )
     engine.scheduler.release()
     app.state.faults.clear()
     app.state.journal.clear()
@@ -270,7 +296,7 @@ def import_state(app, doc: StateDoc) -> None:
 
 @router.get("/state", operation_id="exportState", summary="Export the whole state as JSON", response_model=StateDoc, responses=errors.UNAUTHORIZED)
 async def get_state(request: Request) -> Response:
-    return json_response(export_state(get_engine(request)))
+    return json_response(export_state(get_engine(request), request.app.state.webhooks))
 
 
 @router.put(

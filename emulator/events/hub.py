@@ -30,7 +30,12 @@ from typing import AsyncIterator, Callable
 from emulator.core.scheduler import Emitted, drive
 from emulator.core.timeutil import iso_millis
 
-Event = dict
+class Event(dict):
+    """An event as the JSON shape above; `.instant` keeps the exact virtual
+    instant (epoch seconds) for in-process consumers that render the call."""
+
+    __slots__ = ("instant",)
+
 OUTBOX_SIZE = 10_000
 
 
@@ -103,17 +108,18 @@ class EventHub:
 
     def publish(self, e: Emitted) -> None:
         tenant = self._engine.tenants.get(e.tenant) if self._engine is not None else None
-        ev = {
-            "id": f"evt_{e.seq:012d}",
-            "seq": e.seq,
-            "type": e.type,
-            "at": iso_millis(e.at),
-            "tenant": e.tenant,
-            "vendor": tenant.vendor if tenant is not None else None,
-            "callId": e.call_id,
-            "room": e.room,
-            "data": e.data,
-        }
+        ev = Event(
+            id=f"evt_{e.seq:012d}",
+            seq=e.seq,
+            type=e.type,
+            at=iso_millis(e.at),
+            tenant=e.tenant,
+            vendor=tenant.vendor if tenant is not None else None,
+            callId=e.call_id,
+            room=e.room,
+            data=e.data,
+        )
+        ev.instant = e.at
         if self._items and e.seq != self.last_seq + 1:
             self._items.clear()  # numbering jumped (an imported state): keep the outbox contiguous
         self._items.append(ev)

@@ -35,6 +35,8 @@ class Provider:
     required_headers: tuple[str, ...] = ()
     # Wires provider behaviour into a new engine (e.g. scheduler handlers).
     attach: Callable | None = None
+    # How the emulator's events reach this vendor's webhook receivers.
+    webhook: object | None = None  # events.webhooks.WebhookKind
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -32,6 +32,13 @@ STYLE = CallStyle(
     metadata=_metadata,
 )
 
+
+def _webhook():
+    from emulator.providers.heppu.webhooks import KIND
+
+    return KIND
+
+
 PROVIDER = Provider(
     name="heppu",
     title="Heppu Calls API",
@@ -43,6 +50,7 @@ PROVIDER = Provider(
     error_body=error_body,
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
+    webhook=_webhook(),
     attach=lambda engine: _attach(engine),
 )
 

@@ -7,6 +7,13 @@ from emulator.providers.trillet.errors import error_body
 from emulator.providers.trillet.routes import router
 from emulator.providers.trillet.style import STYLE
 
+
+def _webhook():
+    from emulator.providers.trillet.webhooks import KIND
+
+    return KIND
+
+
 PROVIDER = Provider(
     name="trillet",
     title="Trillet call API",
@@ -18,5 +25,6 @@ PROVIDER = Provider(
     error_body=error_body,
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
+    webhook=_webhook(),
     required_headers=("x-workspace-id",),
 )
