@@ -53,6 +53,10 @@ class CallSnapshot:
     sentiment: str
     summary: str | None
     agent_muted: bool
+    # The first instant after `now` at which the snapshot can differ (a
+    # phase, a turn, a join, a recorded intervention), or None if never:
+    # anything derived from the snapshot alone holds until then.
+    next_change: float | None = None
 
     @property
     def live(self) -> bool:
@@ -83,6 +87,7 @@ class Course:
     muted: dict[str, float]
     said: list[SpokenTurn]
     last_touch: float
+    next_intervention: float | None = None  # the first one after `upto`
 
     @property
     def handover_at(self) -> float | None:
@@ -99,9 +104,11 @@ def course(plan: CallPlan, interventions, upto: float) -> Course:
     muted: dict[str, float] = {}
     said: list[SpokenTurn] = []
     last_touch = plan.created_at
+    next_iv = None
 
     for iv in interventions:
         if iv.at > upto:
+            next_iv = iv.at
             break
         if end is not None and iv.at >= end:
             continue  # the call was already over
@@ -125,7 +132,7 @@ def course(plan: CallPlan, interventions, upto: float) -> Course:
             muted[iv.identity] = iv.at
         elif iv.kind == "say" and iv.turn is not None:
             said.append(_spoken(iv.turn, iv.at))
-    return Course(start, ring, answer, end, status, reason, muted, said, last_touch)
+    return Course(start, ring, answer, end, status, reason, muted, said, last_touch, next_iv)
 
 
 def phases(c: Course, cut: float, ended: bool) -> tuple[float | None, float | None, float | None]:
@@ -194,6 +201,23 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     participants = joined(plan, c, started_at, answered_at, cut)
 
     handover_at = c.handover_at
+    # Every instant after now at which something above can change; an
+    # instant that turns out to change nothing only shortens a cache's life.
+    upcoming: list[float] = [c.next_intervention] if c.next_intervention is not None else []
+    for t in (c.start, c.ring, c.answer, end, handover_at):
+        if t is not None and t > now:
+            upcoming.append(t)
+    answer = c.answer
+    if answer is not None:
+        n_main = bisect_right(plan.turn_offsets, min(cut, handover_at if handover_at is not None else cut) - answer) if answered_at is not None else 0
+        if n_main < len(plan.turn_offsets) and answer + plan.turn_offsets[n_main] > now:
+            upcoming.append(answer + plan.turn_offsets[n_main])
+    if handover_at is not None:
+        upcoming.extend(handover_at + t.at for t in plan.handover if handover_at + t.at > now)
+    if started_at is not None:
+        bases = {"connect": started_at, "answer": answer, "handover": handover_at}
+        upcoming.extend(at for p in plan.participants if (b := bases[p.joins]) is not None and (at := b + p.delay) > now)
+
     events = [c.last_touch, plan.created_at]
     for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
         if t is not None and t <= now:
@@ -220,4 +244,5 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         sentiment=turns[-1].sentiment if turns else "neutral",
         summary=plan.summary if ended and c.status == "completed" else None,
         agent_muted=bool(c.muted),
+        next_change=min(upcoming) if upcoming else None,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from fastapi import APIRouter
 
@@ -29,6 +29,9 @@ class Provider:
     prefixes: tuple[str, ...]  # the paths it owns; its error shape answers there
     router: APIRouter
     error_body: Callable[[int, str, dict], dict]
+    # (engine, headers by lower-case name) -> the tenant the credentials
+    # open; raises the vendor's VendorError otherwise.
+    authenticate: Callable[..., Any]
     servers: list[dict]
     style: CallStyle
     # Headers the vendor requires that are parameters, not security schemes.
@@ -37,6 +40,8 @@ class Provider:
     attach: Callable | None = None
     # How the emulator's events reach this vendor's webhook receivers.
     webhook: object | None = None  # events.webhooks.WebhookKind
+    # GET operations served straight from the request layer (emulator.http.fast).
+    fast_operations: tuple[str, ...] = ()
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.providers.base import Provider
+from emulator.providers.trillet.auth import authenticate
 from emulator.providers.trillet.errors import error_body
 from emulator.providers.trillet.routes import router
 from emulator.providers.trillet.style import STYLE
@@ -23,8 +24,10 @@ PROVIDER = Provider(
     prefixes=("/v1/api/", "/v2/api/", "/v1/api", "/v2/api"),
     router=router,
     error_body=error_body,
+    authenticate=authenticate,
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
     webhook=_webhook(),
     required_headers=("x-workspace-id",),
+    fast_operations=("getActiveCall", "listActiveCalls"),
 )
