@@ -20,7 +20,7 @@ from emulator.control.faults import Faults
 from emulator.control.journal import Journal
 from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
-from emulator.core.demo import DemoTarget, DemoTraffic
+from emulator.core.demo import Demo, DemoTarget
 from emulator.core.engine import Engine
 from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
@@ -28,6 +28,8 @@ from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
 from emulator.door import DoorMiddleware
 from emulator.failsafe import FailsafeMiddleware, atomic_writes
+from emulator.events.hub import EventHub
+from emulator.events.webhooks import Webhooks
 from emulator.http.fast import FastRoutes
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
@@ -47,11 +49,11 @@ def build_engine(
     clock: Clock | None = None,
     tenants: Tenants | None = None,
     fixture_calls: bool = True,
-    demo_origin: float | None = None,
+    start_demo: bool = True,
 ) -> Engine:
     """An engine from the settings; the control plane passes its own clock
     (reset keeps time), tenants and no fixture calls (importing a state);
-    a restored state passes its demo stream's origin."""
+    a restored state starts no demo history (its streams are restored)."""
     folder = settings.fixtures or default_dir()
     if clock is None:
         now = parse_instant(settings.now) if settings.now else None
@@ -66,11 +68,13 @@ def build_engine(
         scripts=load_scripts(folder / "scripts"),
         fixture_calls=load_calls(calls_file) if fixture_calls and calls_file.exists() else [],
     )
+    for provider in PROVIDERS:
+        if provider.attach is not None:
+            provider.attach(engine)
+    engine.demo = Demo(engine, [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)])
     if settings.demo:
-        targets = [DemoTarget(t, p.style) for p in PROVIDERS for t in tenants.of_vendor(p.name)]
-        # Start the stream five minutes back so calls are already live.
-        origin = clock.now() - 300 if demo_origin is None else demo_origin
-        engine.demo = DemoTraffic(engine.store, engine.generator, targets, origin=origin, every=settings.demo_every)
+        if start_demo:
+            engine.demo.start(clock.now(), settings.demo_every)
     return engine
 
 
@@ -139,22 +143,43 @@ def install_error_handlers(app: FastAPI) -> None:
         return vendor(request, 500, message) or JSONResponse(control_error_body(500, message), 500)
 
 
-@asynccontextmanager
-async def _lifespan(app: FastAPI):
-    yield
-    persist.shut_down(app)
+def install_configured_webhooks(app: FastAPI) -> None:
+    """The settings' webhooks (config file, --webhook), registered at start and again on reset."""
+    from emulator.control.webhooks import WebhookIn, register
+
+    for w in app.state.settings.webhooks:
+        register(app, WebhookIn(**w.model_dump()), source="config")
 
 
 def create_app(settings: Settings | None = None, *, persistence: persist.Persistence | None = None) -> FastAPI:
     """The app. With `settings.data_dir` its state is restored from, and
     kept in, that folder (raises DataDirError when it cannot be)."""
     settings = settings or Settings()
-    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=_lifespan)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The scheduler runs on the server's loop: it sleeps until the next
+        # due instant of whichever engine is current.
+        app.state.events.start(lambda: app.state.engine.scheduler)
+        try:
+            yield
+        finally:
+            await app.state.events.stop()
+            await app.state.webhooks.close()
+            persist.shut_down(app)
+
+    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
     # A trailing slash is a path of its own (a 404 in the owner's shape), not
     # a redirect built from the request's Host (docs/fidelity.md).
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.events = EventHub()
     app.state.engine = build_engine(settings)
+    app.state.events.attach(app.state.engine)
+    app.state.webhooks = Webhooks(
+        app.state.events, lambda: app.state.engine, {p.webhook.name: p.webhook for p in PROVIDERS if p.webhook is not None}, seed=settings.seed
+    )
+    install_configured_webhooks(app)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
     app.state.providers = {p.name: p for p in PROVIDERS}
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})

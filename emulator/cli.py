@@ -43,6 +43,13 @@ def _serve_parser(sub) -> None:
         action="append",
         help="Also answer requests whose Host header names this host, e.g. the container's service name (repeatable; '*': any)",
     )
+    p.add_argument(
+        "--webhook",
+        dest="webhook_urls",
+        action="append",
+        metavar="URL",
+        help="POST events to URL: every tenant, its vendor's default events (repeatable; see the webhooks setting for more)",
+    )
     p.add_argument("--control-token", help=fields["control_token"].description)
     p.add_argument("--livekit-port", type=int, help=fields["livekit_port"].description + " (default: off)")
     p.add_argument("--data-dir", type=Path, help=fields["data_dir"].description)
@@ -58,6 +65,8 @@ def _serve_parser(sub) -> None:
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
     given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
+    if getattr(args, "webhook_urls", None):
+        given["webhooks"] = [{"url": u} for u in args.webhook_urls]
     return Settings.load(getattr(args, "config", None), **given)
 
 

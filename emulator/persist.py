@@ -20,7 +20,7 @@ import os
 from pathlib import Path
 
 from emulator.core import replay  # noqa: F401  (registers the core change types)
-from emulator.core.changes import NO_LOG, ChangeLog, apply, rebuild
+from emulator.core.changes import NO_LOG, ChangeLog, apply, register
 from emulator.core.clock import Clock
 from emulator.core.engine import clock_fields
 from emulator.core.sqlite_log import FILE_NAME, DataDirError, SqliteLog
@@ -29,10 +29,17 @@ from emulator.core.sqlite_log import FILE_NAME, DataDirError, SqliteLog
 BASELINE = "state.baseline"
 
 
+@register("events.counted")
+def _events_counted(state, data: dict) -> None:
+    state.engine.scheduler.seq = max(state.engine.scheduler.seq, data["seq"])
+    state.events.last_seq = max(state.events.last_seq, data["seq"])
+
+
 class Persistence:
     def __init__(self, changes: ChangeLog = NO_LOG, *, read_only: bool = False) -> None:
         self.log = changes
         self.read_only = read_only
+        self._event_seq = 0
 
     @classmethod
     def open(cls, data_dir: Path | None) -> "Persistence":
@@ -64,10 +71,12 @@ class Persistence:
         collecting = gc.isenabled()
         gc.disable()
         try:
-            restore_baseline(app, first.data)
+            scheduler = restore_baseline(app, first.data)
             for change in changes:
                 apply(app.state, change)
-            rebuild(app.state.engine)
+            from emulator.control.state import restore_scheduler
+
+            restore_scheduler(app.state.engine, scheduler)
         finally:
             if collecting:
                 gc.enable()
@@ -96,7 +105,14 @@ class Persistence:
             self.log.flush()
         self.attach(app)
 
-    def flush(self) -> None:
+    def flush(self, app=None) -> None:
+        """Commit; with `app`, its event counter too when events were emitted
+        since (ids an SSE client resumes from never go back after a restart)."""
+        if app is not None and self.log.enabled and not self.read_only:
+            seq = app.state.engine.scheduler.seq
+            if seq != self._event_seq:
+                self.log.append("events.counted", seq=seq)
+                self._event_seq = seq
         self.log.flush()
 
     def close(self) -> None:
@@ -108,42 +124,35 @@ def baseline(app) -> dict:
     from emulator.control.state import export_state
 
     engine = app.state.engine
-    demo = engine.demo
     return {
-        "state": export_state(engine, calls=False).model_dump(mode="json"),
+        "state": export_state(engine, app.state.webhooks, calls=False).model_dump(mode="json"),
         "clocks": {
             "global": clock_fields(engine.clocks.global_clock),
             "tenants": {t: clock_fields(c) for t, c in engine.clocks.tenants().items()},
         },
-        "demo": None if demo is None else {"origin": demo.origin, "every": demo.every, "next": demo._next},
         "faults": app.state.faults.dump(),
     }
 
 
-def restore_baseline(app, data: dict) -> None:
-    from emulator.control.state import StateDoc
+def restore_baseline(app, data: dict):
+    """The engine, tenants, clocks, webhooks and fault rules of a baseline;
+    returns its scheduler section, restored once the calls are replayed."""
+    from emulator.control.state import StateDoc, restore_webhooks
     from emulator.core.tenants import Tenants, tenant_from_dict
 
     doc = StateDoc.model_validate(data["state"])
     g = data["clocks"]["global"]
     clock = Clock(g["mode"], speed=g["speed"], now=g["now"])
     clock.restore(g["mode"], g["speed"], g["now"], g["wall"])
-    demo = data["demo"]
     settings = app.state.settings.model_copy(update={"seed": doc.seed})
     app.state.settings = settings
-    if demo is not None:
-        settings = settings.model_copy(update={"demo": True, "demo_every": demo["every"]})
-    else:
-        settings = settings.model_copy(update={"demo": False})
     engine = app.state.build_engine(
         settings,
         clock=clock,
         tenants=Tenants([tenant_from_dict(t.model_dump()) for t in doc.tenants]),
         fixture_calls=False,
-        demo_origin=None if demo is None else demo["origin"],
+        start_demo=False,
     )
-    if demo is not None:
-        engine.demo.restart(demo["next"])
     for tenant_id, c in data["clocks"]["tenants"].items():
         engine.clocks.own(tenant_id).restore(c["mode"], c["speed"], c["now"], c["wall"])
     for call in doc.calls:
@@ -151,8 +160,12 @@ def restore_baseline(app, data: dict) -> None:
         record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
     engine.store.restore_streams(doc.streams)
     app.state.engine = engine
+    app.state.events.attach(engine)
+    app.state.events.last_seq = doc.scheduler.eventSeq
+    restore_webhooks(app, doc.webhooks)
     app.state.faults.seed = doc.seed
     app.state.faults.load(data["faults"])
+    return doc.scheduler
 
 
 class CommitMiddleware:
@@ -170,7 +183,7 @@ class CommitMiddleware:
 
         async def committed(message):
             if message["type"] == "http.response.start":
-                persistence.flush()
+                persistence.flush(scope["app"])
             await send(message)
 
         await self.app(scope, receive, committed)
@@ -217,5 +230,6 @@ def shut_down(app) -> None:
             tmp.write_bytes(export_document(app))
             os.replace(tmp, path)
     finally:
+        persistence.flush(app)
         persistence.close()
         persistence.closed = True

@@ -9,12 +9,23 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import Literal
 
-from pydantic import DirectoryPath, Field, FilePath, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, DirectoryPath, Field, FilePath, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource, YamlConfigSettingsSource
 
 _CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 LOCAL_ORIGINS = r"https?://(localhost|127\.0\.0\.1|\[::1\])(:\d+)?"
+
+
+class WebhookSetting(BaseModel):
+    """A webhook endpoint registered at start (the `webhooks` section of a config file)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(pattern=r"^https?://[^/ \t\r\n]+", description="Absolute http(s) URL of the receiver")
+    tenant: str | None = Field(None, description="Only this tenant's events (default: every tenant)")
+    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant)")
+    events: list[str] | None = Field(None, description="Event names to send (default: the kind's defaults)")
+    secret: str | None = Field(None, description="Signs each delivery (HMAC-SHA256)")
 
 
 class Settings(BaseSettings):
@@ -29,8 +40,8 @@ class Settings(BaseSettings):
     now: str | None = Field(None, description="Start the clock at this ISO 8601 instant (default: the wall clock)")
     fixtures: DirectoryPath | None = Field(None, description="Fixtures folder (default: the bundled fixtures)")
     tenants: FilePath | None = Field(None, description="Tenants file overriding fixtures/tenants.json")
-    demo: bool = Field(True, description="Generate demo traffic (a new call every few seconds)")
-    demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
+    demo: bool = Field(True, description="Generate demo traffic (each demo tenant: calls in every state, then a new call every few seconds)")
+    demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between one demo tenant's calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: Literal["critical", "error", "warning", "info", "debug", "trace"] = Field("info", description="Log level")
     access_log: bool | None = Field(None, description="Log every request (default: only at debug level)")
@@ -44,6 +55,7 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Host header names answered besides localhost, 127.0.0.1, [::1] and --host ('*': any)",
     )
+    webhooks: list[WebhookSetting] = Field(default_factory=list, description="Webhook endpoints registered at start")
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
     data_dir: Path | None = Field(None, description="Keep the state in this folder (SQLite) and restore it at start (default: memory only)")
     import_file: Path | None = Field(None, description="Start from this exported state document (as PUT /_emulator/state)")

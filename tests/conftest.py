@@ -63,10 +63,12 @@ class Driver:
 
     def at(self, instant: str) -> "Driver":
         self.clock.set_now(parse_instant(instant))
+        self.engine.scheduler.release()  # as the control plane does when it moves a clock
         return self
 
     def advance(self, seconds: float) -> "Driver":
         self.clock.advance(seconds)
+        self.engine.scheduler.release()
         return self
 
 

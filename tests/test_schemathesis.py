@@ -71,6 +71,7 @@ def test_stateful_links(name):
         def setup(self):
             # Each scenario starts from the fixtures alone, so replays see the same state.
             app.state.engine.reset()
+            app.state.webhooks.clear()  # registrations are state too
 
         def before_call(self, case):
             with_credentials(case, headers)

@@ -64,6 +64,13 @@ def _advance(clock: Clock, seconds: float) -> None:
     clock.advance(seconds)
 
 
+def _moved(engine, tenant: str | None = None) -> None:
+    """A clock moved or changed pace: what fell due in between happens now,
+    in order, before the answer; the scheduler re-plans its sleep."""
+    engine.scheduler.release(tenant)
+    engine.scheduler.waker()
+
+
 COMMON = {**errors.BAD_REQUEST, **errors.UNAUTHORIZED}
 TENANT = {**COMMON, **errors.NOT_FOUND}
 
@@ -75,15 +82,19 @@ async def get_clock(request: Request) -> Response:
 
 @router.put("/clock", operation_id="setClock", summary="Set the global clock's mode, speed or now", response_model=ClockOut, responses=COMMON)
 async def set_clock(body: ClockUpdate, request: Request) -> Response:
-    clock = get_engine(request).clocks.global_clock
+    engine = get_engine(request)
+    clock = engine.clocks.global_clock
     _apply(clock, body)
+    _moved(engine)
     return json_response(clock_out(clock, None, False))
 
 
 @router.post("/clock/advance", operation_id="advanceClock", summary="Move the global clock forward", response_model=ClockOut, responses=COMMON)
 async def advance_clock(body: Advance, request: Request) -> Response:
-    clock = get_engine(request).clocks.global_clock
+    engine = get_engine(request)
+    clock = engine.clocks.global_clock
     _advance(clock, body.by)
+    _moved(engine)
     return json_response(clock_out(clock, None, False))
 
 
@@ -109,6 +120,7 @@ async def set_tenant_clock(body: ClockUpdate, request: Request, tenantId: str = 
     tenant_or_404(engine, tenantId)
     clock = engine.clocks.own(tenantId)
     _apply(clock, body)
+    _moved(engine, tenantId)
     return json_response(clock_out(clock, tenantId, True))
 
 
@@ -124,6 +136,7 @@ async def advance_tenant_clock(body: Advance, request: Request, tenantId: str = 
     tenant_or_404(engine, tenantId)
     clock = engine.clocks.own(tenantId)
     _advance(clock, body.by)
+    _moved(engine, tenantId)
     return json_response(clock_out(clock, tenantId, True))
 
 
@@ -138,4 +151,5 @@ async def drop_tenant_clock(request: Request, tenantId: str = TenantId) -> Respo
     engine = get_engine(request)
     tenant_or_404(engine, tenantId)
     engine.clocks.drop(tenantId)
+    _moved(engine, tenantId)
     return json_response(clock_out(engine.clocks.global_clock, tenantId, False))

@@ -18,6 +18,9 @@ from emulator.core.changes import rebuild
 from emulator.core.clock import Clock
 from emulator.core.magic import MAGIC_NUMBERS
 from emulator.core.plan import CallPlan, Intervention
+from emulator.core.scheduler import DemoStream
+from emulator.control.webhooks import FaultsIn, WebhookIn
+from emulator.events.webhooks import Faults
 from emulator.core.store import DuplicateCall
 from emulator.core.tenants import Tenant, tenant_from_dict, tenant_to_dict
 from emulator.web import get_engine, json_response
@@ -53,6 +56,9 @@ def reset_all(app, seed: int | None = None) -> None:
     old = app.state.engine.clocks.global_clock
     engine = build_engine(settings, clock=old)
     app.state.engine = engine
+    app.state.events.clear()
+    app.state.events.attach(engine)
+    app.state.webhooks.clear(keep_config=True)
     app.state.faults.seed = settings.seed
     app.state.faults.clear()
     app.state.journal.clear()
@@ -141,6 +147,34 @@ class CallDoc(BaseModel):
     interventions: list[Intervention]
 
 
+class DemoDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    origin: float = Field(ge=MIN_INSTANT, lt=MAX_INSTANT, description="Instant of the stream's call 0 (epoch seconds)")
+    every: float = Field(gt=0, le=MAX_DURATION, description="Seconds between calls")
+    next: StrictInt = Field(ge=0, description="Index of the next call to make")
+
+
+class WaitingDoc(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    callId: str
+    kinds: list[str] = Field(description="What runs when the call ends (retry: place the next attempt)")
+    at: float | None = Field(None, description="When the call ends as things stand (epoch seconds); null: not decided yet")
+
+
+class SchedulerDoc(BaseModel):
+    """Due work that is not derived from the calls themselves."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    eventSeq: StrictInt = Field(0, ge=0, description="seq of the last event emitted")
+    demo: dict[str, DemoDoc] = Field(default_factory=dict, description="Each demo tenant's steady stream")
+    waiting: list[WaitingDoc] = Field(default_factory=list, description="Calls whose end triggers work (retries)")
+
+
+class WebhookDoc(WebhookIn):
+    id: str
+    source: Literal["api", "config", "call"] = "api"
+
+
 class StateDoc(BaseModel):
     """Everything the emulator holds. Instants are epoch seconds; export,
     import into a fresh emulator and export again gives the same document."""
@@ -153,6 +187,8 @@ class StateDoc(BaseModel):
     tenants: list[TenantDoc]
     calls: list[CallDoc]
     streams: dict[str, StrictInt] = Field(default_factory=dict, description="Per-stream call counters (the next generated index)")
+    scheduler: SchedulerDoc = Field(default_factory=SchedulerDoc)
+    webhooks: list[WebhookDoc] = Field(default_factory=list, description="Registered webhook receivers (deliveries are not state)")
 
 
 def _clock_doc(clock: Clock) -> ClockDoc:
@@ -160,14 +196,28 @@ def _clock_doc(clock: Clock) -> ClockDoc:
     return ClockDoc(mode=s.mode.value, speed=s.speed, now=s.now)
 
 
-def export_state(engine, *, calls: bool = True) -> StateDoc:
+def _webhook_doc(ep) -> WebhookDoc:
+    f = ep.faults
+    return WebhookDoc(
+        id=ep.id, url=ep.url, tenant=ep.tenant, kind=ep.kind, events=ep.events, secret=ep.secret, timeout=ep.timeout, maxAttempts=ep.max_attempts,
+        backoff=ep.backoff, faults=FaultsIn(drop=f.drop, delay=f.delay, duplicate=f.duplicate, reorder=f.reorder) if f.any() else None, source=ep.source,
+    )
+
+
+def export_state(engine, webhooks=None, *, calls: bool = True) -> StateDoc:
     return StateDoc(
+        webhooks=[_webhook_doc(ep) for ep in webhooks.endpoints.values() if ep.source != "call"] if webhooks is not None else [],
         seed=engine.seed,
         clock=_clock_doc(engine.clocks.global_clock),
         tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
         tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
         calls=[CallDoc(plan=r.plan, interventions=list(r.interventions)) for r in engine.store.records()] if calls else [],
         streams=engine.store.streams(),
+        scheduler=SchedulerDoc(
+            eventSeq=engine.scheduler.seq,
+            demo={t: DemoDoc(origin=d.origin, every=d.every, next=d.next) for t, d in sorted(engine.scheduler.demo.items())},
+            waiting=[WaitingDoc(**w) for w in engine.scheduler.waiting()],
+        ),
     )
 
 
@@ -209,18 +259,57 @@ def import_state(app, doc: StateDoc) -> None:
         engine.clocks.own(tenant_id).configure(mode=c.mode, speed=c.speed, now=c.now)
     for call in doc.calls:
         _check_call(call)
+    unknown_calls = sorted({w.callId for w in doc.scheduler.waiting} - {c.plan.id for c in doc.calls})
+    if unknown_calls:
+        raise ControlError(400, f"The scheduler waits on unknown call {unknown_calls[0]}")
+    stray = sorted(set(doc.scheduler.demo) - set(ids))
+    if stray:
+        raise ControlError(400, f"A demo stream belongs to unknown tenant {stray[0]}")
     try:
         for call in doc.calls:
             engine.store.add(call.plan, call.interventions)
     except DuplicateCall as exc:
         raise ControlError(400, f"Duplicate call id {exc}") from None
     engine.store.restore_streams(doc.streams)
-    rebuild(engine)
+    restore_scheduler(engine, doc.scheduler)
     app.state.settings = settings
     app.state.engine = engine
+    app.state.events.clear()
+    app.state.events.last_seq = doc.scheduler.eventSeq
+    app.state.events.attach(engine)
+    restore_webhooks(app, doc.webhooks)
+    engine.scheduler.release()
     app.state.faults.clear()
     app.state.journal.clear()
     app.state.persistence.rebase(app)
+
+
+def restore_webhooks(app, docs: list[WebhookDoc]) -> None:
+    """The registered endpoints become exactly `docs`."""
+    hooks = app.state.webhooks
+    hooks.clear(keep_config=False)
+    for w in docs:
+        f = w.faults or FaultsIn()
+        hooks.add(
+            w.url, tenant=w.tenant, kind=w.kind, events=w.events, secret=w.secret, timeout=w.timeout, max_attempts=w.maxAttempts,
+            backoff=w.backoff, faults=Faults(f.drop, f.delay, f.duplicate, f.reorder), source=w.source, id=w.id,
+        )
+
+
+def restore_scheduler(engine, doc: SchedulerDoc) -> None:
+    """The scheduler as the state left it: calls not over followed from
+    their tenant's now (rebuild), the calls waited on, the demo streams and
+    the event counter."""
+    rebuild(engine)
+    for w in doc.waiting:
+        record = engine.store.get(w.callId)
+        if record is None:  # forgotten since (a tenant reset)
+            continue
+        engine.scheduler.track(record, since=engine.now(record.plan.tenant))
+        for kind in w.kinds:
+            engine.scheduler.after_end(record, kind)
+    engine.demo.restore({t: DemoStream(t, d.origin, d.every, d.next) for t, d in doc.demo.items()})
+    engine.scheduler.seq = max(engine.scheduler.seq, doc.eventSeq)
 
 
 def parse_state(text: bytes | str) -> StateDoc:
@@ -239,19 +328,12 @@ def parse_state(text: bytes | str) -> StateDoc:
 EXPORT_CHUNK = 500
 
 
-async def export_stream(engine):
+async def export_stream(engine, webhooks=None):
     """The export document, written as it is sent: a million calls never sit
     in memory as one body. The calls and counters are those of the moment
     the export began."""
     records = [(r.plan, tuple(r.interventions)) for r in engine.store.records()]
-    head = StateDoc(
-        seed=engine.seed,
-        clock=_clock_doc(engine.clocks.global_clock),
-        tenantClocks={t: _clock_doc(c) for t, c in sorted(engine.clocks.tenants().items())},
-        tenants=[TenantDoc(**tenant_to_dict(t)) for t in engine.tenants.all()],
-        calls=[],
-        streams=engine.store.streams(),
-    ).model_dump_json()
+    head = export_state(engine, webhooks, calls=False).model_dump_json()
     # The top-level "calls" is the last such key (nothing after it holds a list).
     cut = head.rindex(',"calls":[]') + len(',"calls":[')
     yield head[:cut].encode()
@@ -264,13 +346,13 @@ async def export_stream(engine):
 
 @router.get("/state", operation_id="exportState", summary="Export the whole state as JSON", response_model=StateDoc, responses=errors.UNAUTHORIZED)
 async def get_state(request: Request) -> Response:
-    return StreamingResponse(export_stream(get_engine(request)), media_type="application/json")
+    return StreamingResponse(export_stream(get_engine(request), request.app.state.webhooks), media_type="application/json")
 
 
 @router.put(
     "/state",
     operation_id="importState",
-    summary="Replace the whole state with an exported document (fault rules and journal are cleared, demo traffic off)",
+    summary="Replace the whole state with an exported document (fault rules, journal and outbox are cleared; demo streams and retries go on as exported)",
     response_model=ResetOut,
     responses={**errors.BAD_REQUEST, **errors.UNAUTHORIZED},
 )

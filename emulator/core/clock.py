@@ -53,6 +53,11 @@ class Clock:
     def speed(self) -> float:
         return self._speed
 
+    @property
+    def rate(self) -> float:
+        """Virtual seconds per wall second: 1, the speed, or 0 (manual)."""
+        return self._rate
+
     def now(self) -> float:
         return self._anchor_virtual + (self._wall() - self._anchor_wall) * self._rate
 

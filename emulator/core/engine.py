@@ -6,11 +6,11 @@ from __future__ import annotations
 from emulator.core.bodies import BodyCache
 from emulator.core.changes import ChangeLog
 from emulator.core.clock import Clock, Clocks
-from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
+from emulator.core.scheduler import Scheduler
 from emulator.core.store import CallRecord, Store
 from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
 
@@ -41,14 +41,16 @@ class Engine:
         self.tenants = tenants
         self.scripts = scripts
         self.generator = Generator(seed, scripts)
-        self.demo: DemoTraffic | None = None
+        self.scheduler = Scheduler(self)
+        self.demo = None  # core.demo.Demo when demo traffic is configured
         self._fixture_calls = list(fixture_calls)
         self.load_fixture_calls()
 
     def load_fixture_calls(self, tenant_id: str | None = None) -> None:
         for plan in self._fixture_calls:
             if (tenant_id is None or plan.tenant == tenant_id) and self.store.get(plan.id) is None:
-                self.store.add(plan)
+                # Loaded as the state at now: only what happens later is an event.
+                self.scheduler.track(self.store.add(plan), since=self.now(plan.tenant))
 
     def attach(self, log: ChangeLog) -> None:
         """From now on every change to the calls, clocks, tenants and demo
@@ -65,10 +67,7 @@ class Engine:
         )
 
     def now(self, tenant_id: str | None = None) -> float:
-        """The tenant's virtual now. Reading time is also when demo traffic
-        due by then is materialised (nothing runs in the background)."""
-        if self.demo is not None:
-            self.demo.catch_up(self.clocks.global_clock.now())
+        """The tenant's virtual now."""
         if tenant_id is None:
             return self.clocks.global_clock.now()
         return self.clocks.for_tenant(tenant_id).now()
@@ -107,12 +106,16 @@ class Engine:
             created_at=now if created_at is None else created_at,
             **plan_args,
         )
-        return self.store.add(plan)
+        record = self.store.add(plan)
+        self.scheduler.track(record)
+        self.scheduler.release(tenant.id)
+        return record
 
     def intervene(self, record: CallRecord, kind: str, *, now: float, **fields) -> Intervention:
         """Something happens to the call at `now`, the request's instant."""
         iv = Intervention(at=now, kind=kind, **fields)  # type: ignore[arg-type]
         self.store.intervene(record.plan.id, iv)
+        self.scheduler.touch(record)
         return iv
 
     def say(self, record: CallRecord, role: str, text: str, *, now: float, **fields) -> Intervention:
@@ -121,6 +124,5 @@ class Engine:
     def reset(self, tenant_id: str | None = None) -> None:
         """Forget calls (all, or one tenant's) and reload the fixture calls."""
         self.store.clear(tenant_id)
-        if tenant_id is None and self.demo is not None:
-            self.demo.restart()
+        self.scheduler.forget(tenant_id)
         self.load_fixture_calls(tenant_id)

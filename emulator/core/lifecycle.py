@@ -72,11 +72,30 @@ def _spoken(t: Turn, at: float) -> SpokenTurn:
     return SpokenTurn(at, t.role, t.text, t.sentiment, t.topics, t.note, t.suggestion)
 
 
-def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...], now: float) -> CallSnapshot | None:
-    """The call as it stands at `now`, or None if it does not exist yet."""
-    if now < plan.created_at:
-        return None
+@dataclass(slots=True)
+class Course:
+    """The call's phases as the plan and the interventions up to an instant
+    bend them: absolute instants (None: never), the final status and reason,
+    who was muted when, and turns injected by interventions. Snapshot and
+    timeline both read a call through this one computation."""
 
+    start: float
+    ring: float | None
+    answer: float | None
+    end: float | None
+    status: str
+    reason: str | None
+    muted: dict[str, float]
+    left: dict[str, float]  # who left the room early, when
+    updates: dict[str, dict]  # participant changes (name, metadata, attributes)
+    said: list[SpokenTurn]
+    last_touch: float
+    handover_at: float | None  # when a human takes over from the agent
+    next_intervention: float | None = None  # the first one after `upto`
+
+
+def course(plan: CallPlan, interventions, upto: float) -> Course:
+    """Apply the interventions made by `upto` to the plan."""
     start = plan.start_at
     ring = start + plan.ring_at if plan.ring_at is not None else None
     answer = start + plan.answer_at if plan.answer_at is not None else None
@@ -87,11 +106,11 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     updates: dict[str, dict] = {}
     said: list[SpokenTurn] = []
     last_touch = plan.created_at
+    next_iv = None
 
-    upcoming: list[float] = []
     for iv in interventions:
-        if iv.at > now:
-            upcoming.append(iv.at)
+        if iv.at > upto:
+            next_iv = iv.at
             break
         if end is not None and iv.at >= end:
             continue  # the call was already over
@@ -121,15 +140,79 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
                 merged[k] = {**merged.get(k, {}), **v} if k == "attributes" else v
         elif iv.kind == "say" and iv.turn is not None:
             said.append(_spoken(iv.turn, iv.at))
+    # Only an agent muted or gone hands over (anyone else muted just is),
+    # and a human takes over once the callee is there.
+    agents = {p.identity for p in plan.participants if p.kind == "agent"}
+    stops = [t for who, t in (*muted.items(), *left.items()) if who in agents]
+    handover_at = max(min(stops), answer) if stops and answer is not None else None
+    return Course(start, ring, answer, end, status, reason, muted, left, updates, said, last_touch, handover_at, next_iv)
 
+
+def phases(c: Course, cut: float, ended: bool) -> tuple[float | None, float | None, float | None]:
+    """(started, ringing, answered) instants reached by `cut`."""
+    started = c.start if c.start <= cut and not (ended and c.end < c.start) else None
+    ringing = c.ring if started is not None and c.ring is not None and c.ring <= cut else None
+    answered = c.answer if started is not None and c.answer is not None and c.answer <= cut else None
+    return started, ringing, answered
+
+
+def spoken_turns(plan: CallPlan, c: Course, answered: float | None, cut: float) -> list[SpokenTurn]:
+    """The transcript by `cut`: scripted turns up to the cut (or up to the
+    agent's removal, after which the handover script speaks), plus injected
+    turns, in time order."""
+    turns: list[SpokenTurn] = []
+    handover_at = c.handover_at
+    if answered is not None:
+        upto = cut if handover_at is None else min(cut, handover_at)
+        n = bisect_right(plan.turn_offsets, upto - answered)
+        turns = [_spoken(t, answered + t.at) for t in plan.turns[:n]]
+        if handover_at is not None and handover_at <= cut:
+            turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
+    if c.said:
+        turns = sorted(turns + [t for t in c.said if t.at <= cut], key=lambda t: t.at)
+    return turns
+
+
+def joined(plan: CallPlan, c: Course, started: float | None, answered: float | None, cut: float, *, present: bool = True) -> list[RoomParticipant]:
+    """Participants who joined the room by `cut` (in plan order); with
+    `present`, only those still in it (not left early by `cut`)."""
+    participants: list[RoomParticipant] = []
+    if started is None:
+        return participants
+    handover_at = c.handover_at
+    for p in plan.participants:
+        base = {"connect": started, "answer": answered, "handover": handover_at}[p.joins]
+        if base is None or base + p.delay > cut:
+            continue
+        if present and c.left.get(p.identity, cut + 1) <= cut:
+            continue
+        u = c.updates.get(p.identity, {})
+        participants.append(
+            RoomParticipant(
+                p.identity,
+                u.get("name", p.name),
+                p.kind,
+                base + p.delay,
+                u.get("metadata", p.metadata),
+                c.muted.get(p.identity),
+                tuple(sorted(u.get("attributes", {}).items())),
+            )
+        )
+    return participants
+
+
+def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...], now: float) -> CallSnapshot | None:
+    """The call as it stands at `now`, or None if it does not exist yet."""
+    if now < plan.created_at:
+        return None
+    c = course(plan, interventions, now)
+    end = c.end
     ended = end is not None and end <= now
     cut = end if ended else now
-    started_at = start if start <= cut and not (ended and end < start) else None
-    ringing_at = ring if started_at is not None and ring is not None and ring <= cut else None
-    answered_at = answer if started_at is not None and answer is not None and answer <= cut else None
+    started_at, ringing_at, answered_at = phases(c, cut, ended)
 
     if ended:
-        current = status
+        current = c.status
     elif answered_at is not None:
         current = "active"
     elif ringing_at is not None:
@@ -139,59 +222,30 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     else:
         current = plan.waiting_status
 
-    # The transcript: scripted turns up to the cut (or up to the agent's
-    # removal, after which the handover script speaks), plus injected turns.
-    # Only an agent muted or gone hands over; anyone else muted just is.
-    turns: list[SpokenTurn] = []
-    n_main = 0
-    agents = {p.identity for p in plan.participants if p.kind == "agent"}
-    stops = [t for who, t in (*muted.items(), *left.items()) if who in agents]
-    # A human takes over once the agent is gone and the callee is there.
-    handover_at = max(min(stops), answered_at) if stops and answered_at is not None else None
-    if answered_at is not None:
-        upto = cut if handover_at is None else min(cut, handover_at)
-        n = n_main = bisect_right(plan.turn_offsets, upto - answered_at)
-        turns = [_spoken(t, answered_at + t.at) for t in plan.turns[:n]]
-        if handover_at is not None and handover_at <= cut:
-            turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
-    if said:
-        turns = sorted(turns + [t for t in said if t.at <= cut], key=lambda t: t.at)
-
+    turns = spoken_turns(plan, c, answered_at, cut)
     # The room: open from connect until the end.
     room_open = started_at is not None and not ended
-    participants: list[RoomParticipant] = []
-    if started_at is not None:
-        for p in plan.participants:
-            base = {"connect": started_at, "answer": answered_at, "handover": handover_at}[p.joins]
-            if base is None or base + p.delay > cut or left.get(p.identity, cut + 1) <= cut:
-                continue
-            u = updates.get(p.identity, {})
-            participants.append(
-                RoomParticipant(
-                    p.identity,
-                    u.get("name", p.name),
-                    p.kind,
-                    base + p.delay,
-                    u.get("metadata", p.metadata),
-                    muted.get(p.identity),
-                    tuple(sorted(u.get("attributes", {}).items())),
-                )
-            )
+    participants = joined(plan, c, started_at, answered_at, cut)
 
+    handover_at = c.handover_at
     # Every instant after now at which something above can change; an
     # instant that turns out to change nothing only shortens a cache's life.
-    for t in (start, ring, answer, end, handover_at):
+    upcoming: list[float] = [c.next_intervention] if c.next_intervention is not None else []
+    for t in (c.start, c.ring, c.answer, end, handover_at):
         if t is not None and t > now:
             upcoming.append(t)
-    if answer is not None and n_main < len(plan.turn_offsets) and answer + plan.turn_offsets[n_main] > now:
-        upcoming.append(answer + plan.turn_offsets[n_main])
+    answer = c.answer
+    if answer is not None:
+        n_main = bisect_right(plan.turn_offsets, min(cut, handover_at if handover_at is not None else cut) - answer) if answered_at is not None else 0
+        if n_main < len(plan.turn_offsets) and answer + plan.turn_offsets[n_main] > now:
+            upcoming.append(answer + plan.turn_offsets[n_main])
     if handover_at is not None:
         upcoming.extend(handover_at + t.at for t in plan.handover if handover_at + t.at > now)
     if started_at is not None:
         bases = {"connect": started_at, "answer": answer, "handover": handover_at}
         upcoming.extend(at for p in plan.participants if (b := bases[p.joins]) is not None and (at := b + p.delay) > now)
 
-    events = [last_touch, plan.created_at]
+    events = [c.last_touch, plan.created_at]
     for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
         if t is not None and t <= now:
             events.append(t)
@@ -204,7 +258,7 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         plan=plan,
         now=now,
         status=current,
-        failure_reason=reason if ended else None,
+        failure_reason=c.reason if ended else None,
         started_at=started_at,
         ringing_at=ringing_at,
         answered_at=answered_at,
@@ -215,7 +269,7 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         room_open=room_open,
         participants=tuple(participants) if room_open else (),
         sentiment=turns[-1].sentiment if turns else "neutral",
-        summary=plan.summary if ended and status == "completed" else None,
-        agent_muted=bool(stops),
+        summary=plan.summary if ended and c.status == "completed" else None,
+        agent_muted=any(p.kind == "agent" and (p.identity in c.muted or p.identity in c.left) for p in plan.participants),
         next_change=min(upcoming) if upcoming else None,
     )

@@ -68,9 +68,3 @@ def _tenant_put(state, data: dict) -> None:
 @register("tenant.removed")
 def _tenant_removed(state, data: dict) -> None:
     state.engine.tenants.remove(data["id"])
-
-
-@register("demo.counted")
-def _demo_counted(state, data: dict) -> None:
-    if state.engine.demo is not None:
-        state.engine.demo.restart(data["next"])

@@ -38,8 +38,6 @@ def resolve(engine: Engine, provider: Provider, scope) -> RequestContext:
     except VendorError as exc:
         tenant, refused = None, exc
     now = engine.now(tenant.id if tenant is not None else None)
-    if tenant is not None and provider.catch_up is not None:
-        provider.catch_up(engine, tenant, now)
     return RequestContext(engine, provider, tenant, refused, now)
 
 

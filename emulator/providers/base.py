@@ -36,9 +36,10 @@ class Provider:
     style: CallStyle
     # Headers the vendor requires that are parameters, not security schemes.
     required_headers: tuple[str, ...] = ()
-    # (engine, tenant, now): derived work due before the tenant's request is
-    # served (Heppu's retries), run once by the request's context.
-    catch_up: Callable[..., Any] | None = None
+    # Wires provider behaviour into a new engine (e.g. scheduler handlers).
+    attach: Callable | None = None
+    # How the emulator's events reach this vendor's webhook receivers.
+    webhook: object | None = None  # events.webhooks.WebhookKind
     # GET operations served straight from the request layer (emulator.http.fast).
     fast_operations: tuple[str, ...] = ()
 

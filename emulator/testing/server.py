@@ -106,7 +106,7 @@ class Emulator:
         from emulator.serving import uvicorn_options
 
         self._app = create_app(settings)
-        config = uvicorn.Config(self._app, log_level="warning", lifespan="off", **uvicorn_options(self.http))
+        config = uvicorn.Config(self._app, log_level="warning", lifespan="on", **uvicorn_options(self.http))
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [self._sock]}, name="call-emulator", daemon=True)
         self._thread.start()

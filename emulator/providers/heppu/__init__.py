@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from emulator.providers.base import Provider
 from emulator.providers.heppu.errors import error_body
-from emulator.providers.heppu.auth import authenticate, catch_up
+from emulator.providers.heppu.auth import authenticate
 from emulator.providers.heppu.routes import router
 from emulator.providers.heppu.style import STYLE
+
+
+def _webhook():
+    from emulator.providers.heppu.webhooks import KIND
+
+    return KIND
 
 
 PROVIDER = Provider(
@@ -21,9 +27,17 @@ PROVIDER = Provider(
     authenticate=authenticate,
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
-    catch_up=catch_up,
+    webhook=_webhook(),
+    attach=lambda engine: _attach(engine),
     fast_operations=("getCall",),
 )
+
+
+def _attach(engine) -> None:
+    from emulator.providers.heppu import retries
+
+    retries.attach(engine, STYLE)
+
 
 # Routes beyond Get Call register on the same router.
 from emulator.providers.heppu import create, listing  # noqa: E402,F401

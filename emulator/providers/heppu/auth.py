@@ -10,8 +10,6 @@ from emulator.core.engine import Engine
 from emulator.core.tenants import Tenant
 from emulator.http.context import RequestContext, context_of
 from emulator.providers.base import VendorError
-from emulator.providers.heppu import retries
-from emulator.providers.heppu.style import STYLE
 
 VENDOR = "heppu"
 
@@ -43,7 +41,3 @@ async def heppu_context(
 ) -> RequestContext:
     return context_of(request.scope)
 
-
-def catch_up(engine: Engine, tenant: Tenant, now: float) -> None:
-    """Retries due by now become calls before anything reads the organisation's calls."""
-    retries.catch_up(engine, tenant, now, STYLE)

@@ -1,30 +1,25 @@
-"""Retries, derived rather than ticked.
+"""Retries, on the scheduler.
 
-A call placed with retries carries its retry plan in its attributes. When a
-read finds that an attempt has ended with an outcome that retries (no_answer,
-busy, failed where configured) and attempts remain, the next attempt is
-materialised as a new call: created at the instant the previous attempt
-ended, `scheduled` until its due time, drawn from a seed stream of its own
-(the chain's first call id and the attempt number). So reads at time t see
-the same attempts whenever they are made, and a scheduled retry can be
-cancelled like any call, which ends the chain.
-
-Each organisation keeps the open chains' latest attempts; the pass before a
-read looks only at the caller's organisation's open chains.
+A call placed with retries carries its retry plan in its attributes and is
+watched by the scheduler (`after_end(record, "retry")`). At the instant an
+attempt ends with an outcome that retries (no_answer, busy, failed where
+configured) and attempts remain, the next attempt is created: at that
+instant, `scheduled` until its due time, drawn from a seed stream of its own
+(the chain's first call id and the attempt number). So every reader, vendor
+or control plane, sees the same attempts at the same instants, and who is
+waiting on which attempt is part of the exported state. A scheduled retry
+can be cancelled like any call, which ends the chain.
 """
 
 from __future__ import annotations
 
-import weakref
-
 from emulator.core.changes import rebuilt
 from emulator.core.engine import Engine
 from emulator.core.store import CallRecord
-from emulator.core.tenants import Tenant
 from emulator.core.timeutil import iso_seconds
 from emulator.providers.heppu import policy
 
-_OPEN: "weakref.WeakKeyDictionary[Engine, dict[str, list[CallRecord]]]" = weakref.WeakKeyDictionary()
+KIND = "retry"
 
 
 def plan(
@@ -51,14 +46,17 @@ def plan(
 
 def watch(engine: Engine, record: CallRecord) -> None:
     if record.plan.attributes.get("retry"):
-        _OPEN.setdefault(engine, {}).setdefault(record.plan.tenant, []).append(record)
+        engine.scheduler.after_end(record, KIND)
+
+
+def attach(engine: Engine, style) -> None:
+    engine.scheduler.handlers[KIND] = lambda record, at: on_end(engine, record, style)
 
 
 @rebuilt
 def watch_all(engine: Engine) -> None:
     """After a restore or an import: watch every chain's latest attempt
     (an attempt no other call follows)."""
-    _OPEN.pop(engine, None)
     records = engine.store.records()
     followed = {r.plan.attributes.get("previousCallId") for r in records}
     for record in records:
@@ -78,29 +76,18 @@ def due_at(retry: dict, retry_index: int, ended_at: float) -> float:
     return ended_at + policy.DEFAULT_RETRY_INTERVAL
 
 
-def catch_up(engine: Engine, tenant: Tenant, now: float, style) -> int:
-    """Materialise every retry of `tenant` due by `now`; how many were made."""
-    chains = _OPEN.get(engine, {}).get(tenant.id)
-    if not chains:
-        return 0
-    made, still, queue = 0, [], list(chains)
-    while queue:
-        record = queue.pop()
-        if engine.store.get(record.plan.id) is not record:
-            continue  # forgotten by a reset
-        snap = record.at(now)
-        if snap is None or not snap.ended:
-            still.append(record)
-            continue
-        attrs = record.plan.attributes
-        retry, attempt = attrs["retry"], attrs.get("attempt", 1)
-        agent = tenant.agent(record.plan.agent_id)
-        if snap.status not in retry["on"] or attempt > retry["max"] or agent is None:
-            continue  # the chain is over
-        queue.append(_next_attempt(engine, tenant, agent, record, snap.ended_at, style))
-        made += 1
-    chains[:] = still
-    return made
+def on_end(engine: Engine, record: CallRecord, style) -> None:
+    """An attempt ended: place the next one if its outcome retries."""
+    if engine.store.get(record.plan.id) is not record:
+        return  # forgotten by a reset
+    tenant = engine.tenants.get(record.plan.tenant)
+    snap = record.at(float("inf"))
+    attrs = record.plan.attributes
+    retry, attempt = attrs["retry"], attrs.get("attempt", 1)
+    agent = tenant.agent(record.plan.agent_id) if tenant is not None else None
+    if snap is None or snap.status not in retry["on"] or attempt > retry["max"] or agent is None:
+        return  # the chain is over
+    watch(engine, _next_attempt(engine, tenant, agent, record, snap.ended_at, style))
 
 
 def _next_attempt(engine: Engine, tenant: Tenant, agent, previous: CallRecord, ended_at: float, style) -> CallRecord:

@@ -8,6 +8,13 @@ from emulator.providers.trillet.errors import error_body
 from emulator.providers.trillet.routes import router
 from emulator.providers.trillet.style import STYLE
 
+
+def _webhook():
+    from emulator.providers.trillet.webhooks import KIND
+
+    return KIND
+
+
 PROVIDER = Provider(
     name="trillet",
     title="Trillet call API",
@@ -20,6 +27,7 @@ PROVIDER = Provider(
     authenticate=authenticate,
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
+    webhook=_webhook(),
     required_headers=("x-workspace-id",),
     fast_operations=("getActiveCall", "listActiveCalls"),
 )

@@ -1,0 +1,329 @@
+"""Webhook delivery: the events of the hub, rendered by a webhook kind into
+the payloads a receiver gets, POSTed per endpoint in event order.
+
+- Kinds (heppu, trillet, livekit...) come from the providers as `WebhookKind`:
+  which event names they send, which by default, and how an emulator event
+  becomes zero or more (name, payload) pairs. A kind may also name per-call
+  targets (a call placed with a callback URL).
+- Delivery never runs on a request: the hub's callback only renders and
+  queues. One worker per endpoint sends in order, with a timeout, retrying
+  network errors and non-2xx with exponential backoff; every attempt carries
+  the same event id (at least once; receivers test idempotency).
+- Bounded: each endpoint queues at most `queue_size` pending deliveries; when
+  full the oldest pending one is dropped and counted. The delivery log keeps
+  the newest `log_size`.
+- Signing (the emulator's scheme, no vendor documents one for this): with a
+  secret, `X-Emulator-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw
+  body>">` and `X-Emulator-Timestamp: <unix seconds>`; a kind may add its
+  vendor's header too.
+- Faults (per endpoint, seeded): drop (never sent), delay (seconds before
+  sending), duplicate (sent twice), reorder (swapped with the next one).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import logging
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from itertools import count
+from typing import Callable
+
+log = logging.getLogger("emulator.webhooks")
+
+EXCERPT = 200
+
+
+def instant(ev: dict) -> float:
+    """The event's exact virtual instant (its `at` is rounded to milliseconds)."""
+    exact = getattr(ev, "instant", None)
+    if exact is not None:
+        return exact
+    from emulator.core.timeutil import parse_instant
+
+    return parse_instant(ev["at"])
+
+
+@dataclass(frozen=True)
+class WebhookKind:
+    name: str
+    events: tuple[str, ...]  # names an endpoint may subscribe to
+    default_events: tuple[str, ...]
+    # (engine, event dict) -> [(event name, payload)] for this kind
+    payloads: Callable[[object, dict], list[tuple[str, dict]]]
+    # (engine, event dict) -> URLs of per-call receivers (e.g. a callback URL)
+    targets: Callable[[object, dict], list[str]] | None = None
+    # (secret, raw body) -> extra headers the vendor documents
+    sign: Callable[[str, bytes], dict[str, str]] | None = None
+    vendor: str | None = None  # tenants of this vendor get this kind by default
+
+
+@dataclass
+class Faults:
+    drop: float = 0.0
+    delay: float = 0.0
+    duplicate: float = 0.0
+    reorder: float = 0.0
+
+    def any(self) -> bool:
+        return bool(self.drop or self.delay or self.duplicate or self.reorder)
+
+
+@dataclass
+class Endpoint:
+    id: str
+    url: str
+    tenant: str | None
+    kind: str | None  # None: the kind of each event's tenant
+    events: list[str] | None  # None: the kind's defaults
+    secret: str | None = None
+    timeout: float = 5.0
+    max_attempts: int = 6
+    backoff: float = 1.0
+    faults: Faults = field(default_factory=Faults)
+    source: str = "api"  # api | config | call
+    dropped: int = 0
+    queue: deque = field(default_factory=deque)
+    task: asyncio.Task | None = None
+    wake: asyncio.Event | None = None
+
+
+@dataclass
+class Delivery:
+    id: str
+    endpoint: str
+    url: str
+    event_id: str
+    event: str  # the name sent (vendor's or the emulator's)
+    type: str  # the emulator event it came from
+    tenant: str
+    call_id: str
+    at: str  # the event's virtual instant
+    body: bytes
+    status: str = "pending"  # pending | delivered | failed | dropped
+    attempts: int = 0
+    response_status: int | None = None
+    response_excerpt: str | None = None
+    error: str | None = None
+    latency_ms: float | None = None
+    queued_wall: float = 0.0
+    delivered_wall: float | None = None
+    duplicate_of: str | None = None
+
+
+class Webhooks:
+    def __init__(self, hub, engine: Callable[[], object], kinds: dict[str, WebhookKind], *, seed: int = 1, queue_size: int = 1000, log_size: int = 10_000) -> None:
+        self.hub = hub
+        self.engine = engine
+        self.kinds = kinds
+        self.queue_size = queue_size
+        self.endpoints: dict[str, Endpoint] = {}
+        self.log: deque[Delivery] = deque(maxlen=log_size)
+        self._by_id: dict[str, Delivery] = {}
+        self._ids = count(1)
+        self._eps = count(1)
+        self._rng = random.Random(seed)
+        self._client = None
+        self.on_delivered: Callable[[Delivery], None] | None = None  # for measurements
+        hub.subscribe(self._on_event)
+
+    # -- endpoints ------------------------------------------------------------
+
+    def add(self, url: str, *, tenant=None, kind=None, events=None, secret=None, timeout=5.0, max_attempts=6, backoff=1.0, faults: Faults | None = None, source="api", id=None) -> Endpoint:
+        while id is None or id in self.endpoints:
+            id = f"wh_{next(self._eps):06d}"
+        ep = Endpoint(id, url, tenant, kind, list(events) if events else None, secret, timeout, max_attempts, backoff, faults or Faults(), source)
+        self.endpoints[ep.id] = ep
+        return ep
+
+    def remove(self, endpoint_id: str) -> bool:
+        ep = self.endpoints.pop(endpoint_id, None)
+        if ep is None:
+            return False
+        if ep.task is not None:
+            ep.task.cancel()
+        return True
+
+    def clear(self, keep_config: bool = True) -> None:
+        for ep in list(self.endpoints.values()):
+            if not (keep_config and ep.source == "config"):
+                self.remove(ep.id)
+        self.log.clear()
+        self._by_id.clear()
+
+    def kind_of(self, ep: Endpoint, tenant_vendor: str | None) -> WebhookKind | None:
+        if ep.kind is not None:
+            return self.kinds.get(ep.kind)
+        return next((k for k in self.kinds.values() if k.vendor is not None and k.vendor == tenant_vendor), None)
+
+    def events_of(self, ep: Endpoint, kind: WebhookKind) -> list[str]:
+        return ep.events if ep.events is not None else list(kind.default_events)
+
+    # -- from events to queued deliveries -------------------------------------
+
+    def _on_event(self, ev: dict) -> None:
+        engine = self.engine()
+        rendered: dict[str, list[tuple[str, dict]]] = {}
+
+        def payloads(kind: WebhookKind):
+            if kind.name not in rendered:
+                try:
+                    rendered[kind.name] = kind.payloads(engine, ev)
+                except Exception:
+                    log.exception("rendering %s webhook for %s failed", kind.name, ev["id"])
+                    rendered[kind.name] = []
+            return rendered[kind.name]
+
+        for ep in list(self.endpoints.values()):
+            if ep.source == "call" or (ep.tenant is not None and ep.tenant != ev["tenant"]):
+                continue
+            kind = self.kind_of(ep, ev["vendor"])
+            if kind is None:
+                continue
+            wanted = self.events_of(ep, kind)
+            for name, payload in payloads(kind):
+                if name in wanted:
+                    self._queue(ep, ev, name, payload)
+        # Per-call receivers (a callback URL given when the call was placed).
+        for kind in self.kinds.values():
+            if kind.targets is None or (kind.vendor is not None and kind.vendor != ev["vendor"]):
+                continue
+            for url in kind.targets(engine, ev):
+                ep_id = "cb_" + hashlib.sha256(url.encode()).hexdigest()[:12]
+                ep = self.endpoints.get(ep_id) or self.add(url, tenant=ev["tenant"], kind=kind.name, source="call", id=ep_id)
+                for name, payload in payloads(kind):
+                    self._queue(ep, ev, name, payload)
+
+    def _queue(self, ep: Endpoint, ev: dict, name: str, payload: dict, duplicate_of: str | None = None) -> Delivery:
+        body = json.dumps(payload, separators=(",", ":")).encode()
+        d = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, ev["id"], name, ev["type"], ev["tenant"], ev["callId"], ev["at"], body, queued_wall=time.time(), duplicate_of=duplicate_of)
+        self._enqueue(ep, d)
+        return d
+
+    def _enqueue(self, ep: Endpoint, d: Delivery) -> None:
+        if len(self.log) == self.log.maxlen:
+            self._by_id.pop(self.log[0].id, None)
+        self.log.append(d)
+        self._by_id[d.id] = d
+        if len(ep.queue) >= self.queue_size:
+            old = ep.queue.popleft()
+            old.status, old.error = "dropped", "queue full: dropped as the oldest pending delivery"
+            ep.dropped += 1
+        ep.queue.append(d)
+        self._kick(ep)
+
+    def _kick(self, ep: Endpoint) -> None:
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no server loop (building an app outside a server): delivered once one runs
+        if ep.task is None or ep.task.done():
+            ep.wake = asyncio.Event()
+            ep.task = loop.create_task(self._worker(ep))
+        ep.wake.set()
+
+    def get(self, delivery_id: str) -> Delivery | None:
+        return self._by_id.get(delivery_id)
+
+    def redeliver(self, delivery_id: str) -> Delivery | None:
+        old = self._by_id.get(delivery_id)
+        ep = self.endpoints.get(old.endpoint) if old else None
+        if old is None or ep is None:
+            return None
+        d = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, old.event_id, old.event, old.type, old.tenant, old.call_id, old.at, old.body, queued_wall=time.time())
+        self._enqueue(ep, d)
+        return d
+
+    def deliveries(self, *, tenant=None, call_id=None, event=None, endpoint=None, status=None, limit=None) -> list[Delivery]:
+        out = [
+            d
+            for d in self.log
+            if (tenant is None or d.tenant == tenant)
+            and (call_id is None or d.call_id == call_id)
+            and (event is None or d.event == event or d.type == event)
+            and (endpoint is None or d.endpoint == endpoint)
+            and (status is None or d.status == status)
+        ]
+        return out[-limit:] if limit else out
+
+    # -- sending --------------------------------------------------------------
+
+    def headers(self, ep: Endpoint, d: Delivery) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "User-Agent": "call-emulator-webhooks", "X-Emulator-Event-Id": d.event_id, "X-Emulator-Event": d.event, "X-Emulator-Delivery": d.id}
+        if ep.secret:
+            ts = str(int(time.time()))
+            mac = hmac.new(ep.secret.encode(), ts.encode() + b"." + d.body, hashlib.sha256).hexdigest()
+            h["X-Emulator-Timestamp"] = ts
+            h["X-Emulator-Signature"] = f"v1={mac}"
+            kind = self.kinds.get(ep.kind or "")
+            if kind is not None and kind.sign is not None:
+                h.update(kind.sign(ep.secret, d.body))
+        return h
+
+    async def _worker(self, ep: Endpoint) -> None:
+        import httpx
+
+        if self._client is None:
+            import socket
+
+            # No Nagle: a request's headers and body leave at once (else a
+            # receiver's delayed ACK adds ~40 ms to every delivery).
+            transport = httpx.AsyncHTTPTransport(
+                limits=httpx.Limits(max_connections=200, max_keepalive_connections=50), socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+            )
+            self._client = httpx.AsyncClient(transport=transport)
+        while self.endpoints.get(ep.id) is ep:
+            if not ep.queue:
+                ep.wake.clear()
+                await ep.wake.wait()
+                continue
+            d = ep.queue.popleft()
+            f = ep.faults
+            if f.any():
+                if f.reorder and ep.queue and self._rng.random() < f.reorder:
+                    d, ep.queue[0] = ep.queue[0], d
+                if f.drop and self._rng.random() < f.drop:
+                    d.status, d.error = "dropped", "fault: dropped"
+                    continue
+                if f.delay:
+                    await asyncio.sleep(f.delay)
+            await self._send(ep, d)
+            if f.duplicate and self._rng.random() < f.duplicate:
+                twin = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, d.event_id, d.event, d.type, d.tenant, d.call_id, d.at, d.body, queued_wall=time.time(), duplicate_of=d.id)
+                self.log.append(twin)
+                self._by_id[twin.id] = twin
+                await self._send(ep, twin)
+
+    async def _send(self, ep: Endpoint, d: Delivery) -> None:
+        while d.status == "pending":
+            d.attempts += 1
+            started = time.perf_counter()
+            try:
+                r = await self._client.post(ep.url, content=d.body, headers=self.headers(ep, d), timeout=ep.timeout)
+                d.response_status, d.response_excerpt, d.error = r.status_code, r.text[:EXCERPT], None
+                ok = 200 <= r.status_code < 300
+            except Exception as exc:  # network errors, timeouts
+                d.response_status, d.response_excerpt, d.error = None, None, f"{type(exc).__name__}: {exc}"[:EXCERPT]
+                ok = False
+            d.latency_ms = round((time.perf_counter() - started) * 1000, 3)
+            if ok:
+                d.status, d.delivered_wall = "delivered", time.time()
+                if self.on_delivered is not None:
+                    self.on_delivered(d)
+            elif d.attempts >= ep.max_attempts:
+                d.status = "failed"
+            else:
+                await asyncio.sleep(min(ep.backoff * 2 ** (d.attempts - 1), 60.0))
+
+    async def close(self) -> None:
+        for ep in self.endpoints.values():
+            if ep.task is not None:
+                ep.task.cancel()
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
