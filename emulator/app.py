@@ -17,6 +17,7 @@ from emulator import __version__
 from emulator.control.errors import error_body as control_error_body
 from emulator.control.faults import FaultMiddleware, Faults
 from emulator.control.journal import Journal, JournalMiddleware
+from emulator.control import ui
 from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
 from emulator.core.demo import DemoTarget, DemoTraffic
@@ -138,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(provider.router)
     for router in CONTROL_ROUTERS:
         app.include_router(router)
+    ui.install(app)
     install_error_handlers(app)
     if settings.strict:
         from emulator.contracts import selfcheck

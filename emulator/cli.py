@@ -71,7 +71,8 @@ def serve(settings: Settings) -> int:
         f"call-emulator {__version__} on http://{settings.host}:{settings.port}\n"
         f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
         f"  Trillet: http://{settings.host}:{settings.port}/v2/api/active-calls/<roomName> "
-        f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)",
+        f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)\n"
+        f"  Dashboard: http://{settings.host}:{settings.port}/_emulator/ui/",
         flush=True,
     )
     log_config = _log_config(settings)

@@ -187,7 +187,7 @@ class FaultMiddleware:
 
     async def __call__(self, scope, receive, send):
         app = scope.get("app")
-        if scope["type"] != "http" or app is None or not app.state.faults.rules:
+        if scope["type"] != "http" or app is None or not app.state.faults.rules or scope.get("emulator.internal"):
             return await self.app(scope, receive, send)
         state = app.state
         provider = next((p for p in state.providers.values() if p.owns(scope["path"])), None)

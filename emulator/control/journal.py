@@ -85,7 +85,8 @@ class JournalMiddleware:
 
     async def __call__(self, scope, receive, send):
         app = scope.get("app")
-        if scope["type"] != "http" or app is None or scope["path"].startswith(CONTROL_PREFIX):
+        # Requests the emulator makes to itself (the vendor view) are not a client's.
+        if scope["type"] != "http" or app is None or scope["path"].startswith(CONTROL_PREFIX) or scope.get("emulator.internal"):
             return await self.app(scope, receive, send)
         state = app.state
         provider = next((p for p in state.providers.values() if p.owns(scope["path"])), None)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from emulator.control import calls, clock, errors, faults, journal, state, tenants
+from emulator.control import calls, clock, errors, faults, journal, state, tenants, vendor_view
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
 from emulator.web import get_engine, json_response
@@ -50,4 +50,4 @@ async def spec(request: Request, name: str = Path(description="heppu, trillet or
 
 
 # Everything under /_emulator, in the order the control spec lists them.
-ROUTERS = [router, clock.router, tenants.router, calls.router, faults.router, journal.router, state.router]
+ROUTERS = [router, clock.router, tenants.router, calls.router, vendor_view.router, faults.router, journal.router, state.router]

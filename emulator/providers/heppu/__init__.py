@@ -43,6 +43,8 @@ PROVIDER = Provider(
     error_body=error_body,
     servers=[{"url": "https://v2.heppu.ai", "description": "Heppu production"}],
     style=STYLE,
+    call_reads=lambda plan: [("getCall", f"/api/v1/calls/{plan.id}")],
+    credentials=lambda tenant: {"x-api-key": tenant.keys[0]},
 )
 
 # Routes beyond Get Call register on the same router.

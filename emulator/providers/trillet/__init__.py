@@ -19,4 +19,8 @@ PROVIDER = Provider(
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
     required_headers=("x-workspace-id",),
+    # Live calls are read by room; every call, live or ended, from history.
+    call_reads=lambda plan: ([("getActiveCall", f"/v2/api/active-calls/{plan.room}")] if plan.room else [])
+    + [("getCallHistory", f"/v2/api/call-history/{plan.id}")],
+    credentials=lambda tenant: {"x-api-key": tenant.keys[0], "x-workspace-id": tenant.id},
 )
