@@ -19,6 +19,18 @@ const ACTIONS = [
   ['remove_agent', 'Remove the agent'],
 ];
 
+const WAITING = ['scheduled', 'queued', 'initiated'];
+const UNANSWERED = [...WAITING, 'connecting', 'ringing'];
+// The statuses each action applies in (the server says why otherwise).
+const APPLIES = {
+  answer: ['connecting', 'ringing'],
+  start: WAITING,
+  drop: ['active'],
+  remove_agent: ['active'],
+  no_answer: UNANSWERED,
+  busy: UNANSWERED,
+};
+
 const epoch = (iso) => (iso ? Date.parse(iso) / 1000 : null);
 
 // Past and planned moments of the call. The plan says what will happen if
@@ -97,7 +109,7 @@ export function render(main, ctx, id) {
     heading,
     facts,
     h('section', { 'aria-labelledby': 'drive-h' }, h('h3', { id: 'drive-h' }, 'Drive'), actions, say),
-    h('section', { 'aria-labelledby': 'tl-h' }, h('h3', { id: 'tl-h' }, 'Timeline'), axis, h('details', {}, h('summary', {}, 'Every moment'), events)),
+    h('section', { 'aria-labelledby': 'tl-h' }, h('h3', { id: 'tl-h' }, 'Timeline'), h('p', { class: 'legend' }, '● happened  ○ planned  | now'), axis, h('details', {}, h('summary', {}, 'Every moment'), events)),
     h('div', { class: 'columns' },
       h('section', { 'aria-labelledby': 'tr-h' }, h('h3', { id: 'tr-h' }, 'Transcript'), transcript),
       h('section', { 'aria-labelledby': 'room-h' }, h('h3', { id: 'room-h' }, 'LiveKit room'), room),
@@ -128,7 +140,11 @@ export function render(main, ctx, id) {
       ['Outcome planned', c.plan.outcome],
     ];
     facts.replaceChildren(...items.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
-    for (const b of actions.querySelectorAll('button')) b.disabled = !c.snapshot || !!s.endedAt;
+    const agentLeft = (s.participants || []).some((p) => p.kind === 'agent' && !p.muted);
+    for (const b of actions.querySelectorAll('button')) {
+      const applies = APPLIES[b.dataset.action];
+      b.disabled = !c.snapshot || !!s.endedAt || (applies && !applies.includes(s.status)) || (b.dataset.action === 'remove_agent' && !agentLeft);
+    }
     say.querySelector('button').disabled = s.status !== 'active';
   }
 
