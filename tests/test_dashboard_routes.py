@@ -5,6 +5,9 @@ from the control plane. (The page itself is tested in test_dashboard.py.)"""
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
+import time
 import tomllib
 from fnmatch import fnmatch
 from pathlib import Path
@@ -115,3 +118,31 @@ def test_remove_agent_action_hands_the_call_to_a_human(tenant):
         assert len(after.transcript) > len(before.transcript)
         r = httpx.post(f"{emu.url}/_emulator/calls/{call.id}/actions", json={"action": "remove_agent"})
         assert r.status_code == 409 and "no agent left" in r.json()["error"]["message"]
+
+
+def test_serve_prints_the_dashboard_address():
+    from emulator.testing.server import free_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--port", str(port), "--no-demo", "--log-level", "warning"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        lines = [proc.stdout.readline() for _ in range(4)]
+        url = next(line.split("Dashboard:")[1].strip() for line in lines if "Dashboard:" in line)
+        assert url == f"http://127.0.0.1:{port}/_emulator/ui/"
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                page = httpx.get(url, timeout=1)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < deadline and proc.poll() is None, "serve did not start"
+                time.sleep(0.05)
+        assert page.status_code == 200 and "<title>call-emulator dashboard</title>" in page.text
+    finally:
+        proc.terminate()
+        proc.wait(10)
