@@ -161,12 +161,12 @@ def test_call_created_from_the_page_moves_through_its_statuses_under_a_scaled_cl
         needs_stream(emu)
         t = tab(emu).open("#/new")
         page = t.page
-        page.get_by_label("Tenant").select_option(ACME)
-        page.get_by_label("Number").fill("+14155550123")
-        page.get_by_label("Outcome").select_option("completed")
-        page.get_by_label("Rings at").fill("2s")
-        page.get_by_label("Answered at").fill("6s")
-        page.get_by_label("Talks for").fill("15s")
+        page.get_by_label("Tenant", exact=True).select_option(ACME)
+        page.get_by_label("Number", exact=True).fill("+14155550123")
+        page.get_by_label("Outcome", exact=True).select_option("completed")
+        page.get_by_label("Rings at", exact=True).fill("2s")
+        page.get_by_label("Answered at", exact=True).fill("6s")
+        page.get_by_label("Talks for", exact=True).fill("15s")
         page.evaluate(
             "window.__seen = []; new MutationObserver(() => { const s = document.querySelector('main h2[data-status]');"
             " if (s && window.__seen[window.__seen.length - 1] !== s.dataset.status) window.__seen.push(s.dataset.status); })"
@@ -200,9 +200,10 @@ def test_a_call_created_elsewhere_appears_and_ends_on_the_list_without_reloading
 
 
 def test_transcript_grows_on_screen_without_reloading(tab):
-    with Emulator(clock="scaled", speed=8, now=NOW) as emu:
+    with Emulator(clock="scaled", speed=4, now=NOW) as emu:
         needs_stream(emu)
-        call = emu.control.create_call(ACME, outcome="completed", ringAt=0.5, answerAt=1, talkFor="40s", script="support")
+        turns = [{"at": 1 + 3 * i, "role": ("agent", "customer")[i % 2], "text": f"Turn number {i + 1}."} for i in range(6)]
+        call = emu.control.create_call(ACME, outcome="completed", ringAt=0.5, answerAt=1, talkFor="20s", turns=turns)
         t = tab(emu).open(f"#/calls/{call.id}")
         page = t.page
         page.evaluate("window.__stay = 1")
@@ -215,7 +216,7 @@ def test_transcript_grows_on_screen_without_reloading(tab):
             time.sleep(0.2)
         expect(page.locator("main h2[data-status]")).to_have_attribute("data-status", "completed", timeout=10_000)
         counts.append(turns.count())
-        assert len(set(counts)) >= 3, f"the transcript did not grow turn by turn: {counts}"
+        assert len(set(counts)) >= 4 and counts[-1] == 6, f"the transcript did not grow turn by turn: {counts}"
         assert counts == sorted(counts)
         assert page.evaluate("window.__stay") == 1, "the page reloaded"
         # What the page shows is what the vendor's GET shows.
@@ -292,8 +293,8 @@ def test_say_a_turn_and_remove_the_agent_from_the_page(tab):
         t = tab(emu).open(f"#/calls/{call.id}")
         page = t.page
         expect(page.locator("main h2[data-status]")).to_have_attribute("data-status", "active")
-        page.get_by_label("Speaker").select_option("customer")
-        page.get_by_label("Text").fill("Can I speak to a person?")
+        page.get_by_label("Speaker", exact=True).select_option("customer")
+        page.get_by_label("Text", exact=True).fill("Can I speak to a person?")
         page.get_by_role("button", name="Say").click()
         expect(page.locator("#transcript li.turn p").last).to_have_text("Can I speak to a person?")
         page.get_by_role("button", name="Remove the agent").click()
@@ -362,7 +363,7 @@ def test_reset_export_and_import_from_the_page(tab, tmp_path):
         expect(page.locator("#notice")).to_contain_text("Reset everything")
         assert emu.control.calls() and all(c.id != call.id for c in emu.control.calls())
 
-        page.get_by_label("State file").set_input_files(str(saved))
+        page.get_by_label("State file", exact=True).set_input_files(str(saved))
         page.locator("#import").get_by_role("button", name="Import").click()
         expect(page.locator("#notice")).to_contain_text("Imported state.json")
         assert emu.control.call(call.id).id == call.id

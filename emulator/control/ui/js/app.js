@@ -112,9 +112,11 @@ function showLive(state) {
 let pendingClockRead = null;
 
 function onEvent(event) {
-  // A clock may have been moved (advanced, set) by someone else: re-read it
-  // when events arrive, at most a few times a second.
-  if (!pendingClockRead) pendingClockRead = setTimeout(() => ((pendingClockRead = null), ctx.loadClocks().catch(() => {})), 300);
+  // Under a manual clock, events mean someone moved it (advanced, set):
+  // re-read the clocks, at most a few times a second. Running clocks are
+  // run forward locally.
+  const manual = ctx.global?.mode === 'manual' || [...ctx.clocks.values()].some((c) => c.mode === 'manual');
+  if (manual && !pendingClockRead) pendingClockRead = setTimeout(() => ((pendingClockRead = null), ctx.loadClocks().catch(() => {})), 300);
   if (ctx.view && ctx.view.onEvent) ctx.view.onEvent(event);
 }
 
