@@ -82,8 +82,13 @@ def tab(browser):
         p.close()
 
 
+def paths(emu: Emulator) -> str:
+    """The control routes this build serves, as one string to search."""
+    return " ".join(httpx.get(emu.url + "/_emulator/openapi/control.json").json()["paths"])
+
+
 def has_stream(emu: Emulator) -> bool:
-    return STREAM in httpx.get(emu.url + "/_emulator/openapi/control.json").json()["paths"]
+    return STREAM in paths(emu).split()
 
 
 def needs_stream(emu: Emulator) -> None:
@@ -270,8 +275,14 @@ def test_hang_up_from_the_page_ends_the_call_everywhere(tab, tenant):
         heading = page.locator("main h2[data-status]")
         expect(heading).to_have_attribute("data-status", "active")
         expect(page.locator("#room")).to_contain_text("open")
+        # The timeline: what happened, "now", and what is planned (an hour of talk).
+        expect(page.locator(".axis .now")).to_be_visible()
+        assert page.locator("#timeline li.past").count() >= 4
+        expect(page.locator("#timeline li.planned").last).to_contain_text("ends" if "timeline" not in paths(emu) else "ended: completed")
         page.get_by_role("button", name="Hang up").click()
         expect(heading).to_have_attribute("data-status", "completed")
+        expect(page.locator("#timeline li.planned")).to_have_count(0)
+        expect(page.locator("#timeline li.past").last).to_contain_text("ended: completed")
         expect(page.locator("#room")).to_contain_text("closed")
         expect(page.locator("#vendor-json")).to_contain_text('"completed"')
         if tenant == ACME:

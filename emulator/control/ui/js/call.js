@@ -33,9 +33,10 @@ const APPLIES = {
 
 const epoch = (iso) => (iso ? Date.parse(iso) / 1000 : null);
 
-// Past and planned moments of the call. The plan says what will happen if
-// nothing intervenes; the snapshot says what did (a forced answer moves the
-// turns, an early end cancels what was planned after it).
+// Past and planned moments of the call, for a server without the timeline
+// route: the plan says what will happen if nothing intervenes; the snapshot
+// says what did (a forced answer moves the turns, an early end cancels what
+// was planned after it).
 export function timeline(call, now) {
   const p = call.plan;
   const s = call.snapshot;
@@ -63,9 +64,27 @@ export function timeline(call, now) {
     .sort((a, b) => a.at - b.at);
 }
 
+const TIMELINE = '/_emulator/calls/{callId}/timeline';
+
+// A timeline event (as the server's timeline or the stream names it) in words.
+function describe(e) {
+  const d = e.data || {};
+  switch (e.type) {
+    case 'call.created': return `created (${d.status})`;
+    case 'call.status_changed': return d.status === 'connecting' ? 'connecting: room opens' : d.status;
+    case 'participant.joined': return `${d.name} (${d.kind}) joins`;
+    case 'participant.left': return `${d.name} (${d.kind}) leaves`;
+    case 'transcript.turn': return `${d.role} speaks`;
+    case 'call.ended': return `ended: ${d.status}${d.reason ? ` (${d.reason})` : ''}`;
+    case 'call.summary_ready': return 'summary ready';
+    default: return e.type;
+  }
+}
+
 export function render(main, ctx, id) {
   const path = `/_emulator/calls/${encodeURIComponent(id)}`;
   let current = null;
+  let planned = null; // the server's timeline, where it has one
   let timer = null;
 
   const heading = h('h2', {}, `Call ${id}`);
@@ -150,7 +169,7 @@ export function render(main, ctx, id) {
 
   function drawTimeline() {
     const now = ctx.nowOf(current.tenant);
-    const list = timeline(current, now);
+    const list = planned ? planned.map((e) => ({ at: e.epoch, what: describe(e), past: e.epoch <= now })) : timeline(current, now);
     const lo = Math.min(list[0].at, now);
     const hi = Math.max(list[list.length - 1].at, now);
     const span = Math.max(hi - lo, 1);
@@ -210,8 +229,13 @@ export function render(main, ctx, id) {
   }
 
   async function reload() {
-    const [call, view] = await Promise.all([api.get(path), api.get(`${path}/vendor`)]);
+    const [call, view, events] = await Promise.all([
+      api.get(path),
+      api.get(`${path}/vendor`),
+      ctx.has(TIMELINE) ? api.get(`${path}/timeline`) : null,
+    ]);
     current = call;
+    planned = events && events.events;
     drawFacts();
     drawTimeline();
     drawTranscript();
