@@ -225,7 +225,11 @@ export function render(main, ctx, id) {
     }
     const data = await api.get(`${DELIVERIES}${api.query({ callId: current.id })}`);
     const rows = Array.isArray(data) ? data : Object.values(data).find(Array.isArray) || [];
-    deliveries.replaceChildren(rows.length ? recordTable(rows, 'Webhook deliveries of this call') : h('p', {}, 'No deliveries for this call.'));
+    deliveries.replaceChildren(
+      rows.length
+        ? recordTable(rows, 'Webhook deliveries of this call', ['at', 'event', 'url', 'status', 'attempts', 'responseStatus', 'latencyMs', 'error'])
+        : h('p', {}, 'No deliveries for this call.'),
+    );
   }
 
   async function reload() {

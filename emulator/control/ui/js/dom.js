@@ -79,8 +79,11 @@ export function badge(status) {
 }
 
 // A table of plain records (for shapes the page does not know in advance).
+// `columns`: the ones to show, of those the rows have (default: all).
 export function recordTable(rows, caption, columns) {
-  const cols = columns || [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const all = [...new Set(rows.flatMap((r) => Object.keys(r)))];
+  const chosen = columns ? columns.filter((c) => all.includes(c)) : [];
+  const cols = chosen.length ? chosen : all;
   return h(
     'div',
     { class: 'scroll' },

@@ -46,7 +46,7 @@ export function render(main, ctx) {
         const rows = rowsOf(await api.get(ENDPOINTS));
         if (!rows.length) endpoints.replaceChildren(h('p', {}, 'No endpoints.'));
         else {
-          const table = recordTable(rows, 'Webhook endpoints');
+          const table = recordTable(rows, 'Webhook endpoints', ['id', 'url', 'tenant', 'kind', 'events', 'signed', 'source', 'pending', 'dropped']);
           table.querySelector('thead tr').append(h('th', { scope: 'col' }, 'Remove'));
           table.querySelectorAll('tbody tr').forEach((tr, i) => {
             const id = rows[i].id;
@@ -57,7 +57,8 @@ export function render(main, ctx) {
       }
       if (ctx.has(DELIVERIES)) {
         const rows = rowsOf(await api.get(DELIVERIES));
-        deliveries.replaceChildren(rows.length ? recordTable(rows, 'Webhook deliveries, every tenant') : h('p', {}, 'No deliveries yet.'));
+        const cols = ['id', 'at', 'event', 'tenant', 'callId', 'url', 'status', 'attempts', 'responseStatus', 'latencyMs', 'error'];
+        deliveries.replaceChildren(rows.length ? recordTable(rows.slice(-200).reverse(), 'Webhook deliveries, every tenant, newest first', cols) : h('p', {}, 'No deliveries yet.'));
       }
     },
   };
