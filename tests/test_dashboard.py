@@ -421,3 +421,50 @@ def test_screenshots_for_the_readme(tab):
         page.set_viewport_size({"width": 1280, "height": 1100})
         page.screenshot(path=str(DOCS / "dashboard-call.png"))
         assert t.errors == []
+
+
+def test_webhook_endpoint_added_from_the_page_and_its_deliveries_shown(tab):
+    import http.server
+    import threading
+
+    received: list[bytes] = []
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            received.append(self.rfile.read(int(self.headers.get("content-length", 0))))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    hook = f"http://127.0.0.1:{server.server_address[1]}/hook"
+    try:
+        with Emulator(clock="manual", now=NOW) as emu:
+            if "/_emulator/webhooks/deliveries" not in paths(emu).split():
+                pytest.skip("this build delivers no webhooks yet")
+            t = tab(emu).open("#/webhooks")
+            page = t.page
+            form = page.locator("#add-webhook")
+            form.get_by_label("Tenant").select_option(ACME)
+            form.get_by_label("URL").fill(hook)
+            form.get_by_role("button", name="Add endpoint").click()
+            expect(page.locator("#webhook-endpoints")).to_contain_text(hook)
+
+            call = emu.control.create_call(ACME, contactPhone="+15005550001")  # completes after 67 s
+            emu.control.advance("2m")
+            deadline = time.monotonic() + 15
+            while not received and time.monotonic() < deadline:
+                time.sleep(0.1)
+            assert received, "the receiver got nothing"
+            page.get_by_role("button", name="Refresh").click()
+            expect(page.locator("#webhook-deliveries")).to_contain_text(call.id)
+            expect(page.locator("#webhook-deliveries")).to_contain_text("delivered")
+            page.goto(f"{emu.url}/_emulator/ui/#/calls/{call.id}")
+            expect(page.locator("#deliveries")).to_contain_text("delivered")
+            assert t.errors == []
+    finally:
+        server.shutdown()
+        server.server_close()
