@@ -126,7 +126,7 @@ async function route() {
   const main = document.getElementById('main');
   main.replaceChildren();
   for (const a of document.querySelectorAll('nav a')) {
-    if (a.dataset.section === name || (name === 'calls' && a.dataset.section === 'calls')) a.setAttribute('aria-current', 'page');
+    if (a.dataset.section === name) a.setAttribute('aria-current', 'page');
     else a.removeAttribute('aria-current');
   }
   const id = rest.map(decodeURIComponent).join('/');
