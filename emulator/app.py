@@ -15,8 +15,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator import __version__
 from emulator.control.errors import error_body as control_error_body
-from emulator.control.faults import FaultMiddleware, Faults
-from emulator.control.journal import Journal, JournalMiddleware
+from emulator.control.faults import Faults
+from emulator.control.journal import Journal
 from emulator.control import ui
 from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
@@ -26,6 +26,8 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
+from emulator.http.fast import FastRoutes
+from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
@@ -135,6 +137,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
     app.state.faults = Faults(settings.seed)
     app.state.journal = Journal(settings.journal_size)
+    # Strict mode checks every response on the full path.
+    app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
     for provider in PROVIDERS:
         app.include_router(provider.router)
     for router in CONTROL_ROUTERS:
@@ -145,10 +149,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         from emulator.contracts import selfcheck
 
         selfcheck.install(app, error_body=_error_body)
-    # Innermost first: faults act before the routes, the journal sees what
-    # the faults answered.
-    app.add_middleware(FaultMiddleware)
-    app.add_middleware(JournalMiddleware)
+    # One layer resolves each vendor request's context, applies faults and
+    # records the journal.
+    app.add_middleware(VendorLayer)
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,

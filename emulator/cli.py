@@ -31,6 +31,8 @@ def _serve_parser(sub) -> None:
     p.add_argument("--demo-every", type=float, help=fields["demo_every"].description + " (default 8)")
     p.add_argument("--cors-origin", dest="cors_origins", action="append", help="Allowed CORS origin (repeatable)")
     p.add_argument("--log-level", help="Log level: debug, info, warning, error (default info)")
+    p.add_argument("--access-log", dest="access_log", action="store_true", default=None, help="Log every request (default: only with --log-level debug)")
+    p.add_argument("--no-access-log", dest="access_log", action="store_false", help="No per-request log lines, even at debug level")
     p.add_argument("--strict", dest="strict", action="store_true", default=None, help=fields["strict"].description)
     p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
@@ -77,7 +79,7 @@ def serve(settings: Settings) -> int:
     )
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), **extra)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra)
     return 0
 
 

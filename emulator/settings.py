@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     demo_every: float = Field(8.0, gt=0, description="Seconds of virtual time between demo calls")
     cors_origins: list[str] = Field(default_factory=list, description="Allowed CORS origins (default: any localhost origin)")
     log_level: str = Field("info", description="Log level")
+    access_log: bool | None = Field(None, description="Log every request (default: only at debug level)")
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
     log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
     journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
@@ -59,6 +60,12 @@ class Settings(BaseSettings):
             return cls(**given)
         finally:
             _CONFIG_FILE.reset(token)
+
+    @property
+    def logs_access(self) -> bool:
+        """One line per request costs more than answering a cached call: on
+        only when asked for, or at debug level."""
+        return self.access_log if self.access_log is not None else self.log_level.lower() == "debug"
 
     @property
     def loopback(self) -> bool:

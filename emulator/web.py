@@ -10,12 +10,19 @@ from emulator.core.engine import Engine
 
 
 def get_engine(request: Request) -> Engine:
+    """The app's engine. Called directly, not as a dependency: FastAPI runs a
+    plain `def` dependency in its thread pool."""
     return request.app.state.engine
 
 
 def json_response(model: BaseModel, status_code: int = 200, headers: dict[str, str] | None = None) -> Response:
     """Serialise through pydantic-core in the model's field order."""
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json", headers=headers)
+
+
+def json_bytes(body: bytes, status_code: int = 200) -> Response:
+    """Bytes already serialised (a cached body)."""
+    return Response(body, status_code=status_code, media_type="application/json")
 
 
 def json_body_route(max_bytes: int, error: type[Exception]) -> type:

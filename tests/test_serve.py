@@ -115,3 +115,38 @@ def test_tenants_file_overrides_the_bundled_one(tmp_path):
     assert d.http.get("/api/v1/calls/call_abc123", headers=HEPPU).status_code == 401  # YOUR_API_KEY is not in this file
     assert d.http.get("/api/v1/calls/call_abc123", headers={"x-api-key": "acme-only"}).status_code == 200
     assert d.http.get("/api/v1/calls/call_abc123", headers={"x-api-key": "my-key"}).status_code == 403
+
+
+def _serve_and_get(*flags: str) -> str:
+    """Serve with `flags`, make one vendor request, stop; the server's output."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emulator", "serve", "--no-demo", "--port", str(port), *flags],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/calls/call_abc123", headers=HEPPU, timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                pytest.fail("server did not answer")
+            time.sleep(0.05)
+    finally:
+        proc.terminate()
+        out, _ = proc.communicate(timeout=10)
+    return out.decode()
+
+
+@pytest.mark.parametrize(
+    ("flags", "logged"),
+    [((), False), (("--access-log",), True), (("--log-level", "debug"), True), (("--log-level", "debug", "--no-access-log"), False)],
+)
+def test_access_log_only_when_asked_for(flags, logged):
+    out = _serve_and_get(*flags)
+    assert "Uvicorn running" in out or "Application startup complete" in out or "call-emulator" in out
+    assert ('"GET /api/v1/calls/call_abc123 HTTP/1.1" 200' in out) is logged, out

@@ -1,7 +1,7 @@
 """Fault injection: rules matched by vendor, route, method and tenant that
 answer with a status in the vendor's own error shape, add latency, or both;
 applied with a probability drawn from a seeded generator, at most N times.
-A small ASGI layer applies them before the vendor routes run."""
+The request layer (emulator.http) applies them before the vendor routes run."""
 
 from __future__ import annotations
 
@@ -20,7 +20,6 @@ from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.durations import parse_duration
 from emulator.control.errors import ControlError
-from emulator.control.scope import route_template, tenant_of
 from emulator.web import get_engine, json_response
 
 MAX_DELAY = 60.0
@@ -181,36 +180,27 @@ def routes_matching(providers: dict, spec: FaultIn) -> list[str]:
     return found
 
 
-class FaultMiddleware:
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        app = scope.get("app")
-        if scope["type"] != "http" or app is None or not app.state.faults.rules or scope.get("emulator.internal"):
-            return await self.app(scope, receive, send)
-        state = app.state
-        provider = next((p for p in state.providers.values() if p.owns(scope["path"])), None)
-        if provider is None:
-            return await self.app(scope, receive, send)
-        tenant = tenant_of(state.engine, provider.name, scope)
-        rule = state.faults.pick(provider.name, scope["method"], scope["path"], route_template(app, scope), tenant)
-        if rule is None:
-            return await self.app(scope, receive, send)
-        scope["emulator.fault"] = rule.id
-        delay = state.faults.delay_of(rule)
-        if delay > 0:
-            await asyncio.sleep(delay)
-        if rule.spec.status is None:
-            return await self.app(scope, receive, send)
-        status = rule.spec.status
-        headers = {}
-        retry_after = rule.spec.retryAfter if rule.spec.retryAfter is not None else (1 if status == 429 else None)
-        if retry_after is not None:
-            headers["Retry-After"] = str(retry_after)
-        message = rule.spec.message or _phrase(status)
-        response = _json(provider.error_body(status, message, {}), status, headers)
-        await response(scope, receive, send)
+async def inject(faults: Faults, provider, tenant: str | None, template: str | None, scope, receive, send) -> tuple[str | None, bool]:
+    """Apply the first fault rule that hits this vendor request: wait its
+    delay, answer its status in the vendor's error shape. (the rule's id or
+    None, whether it answered)."""
+    rule = faults.pick(provider.name, scope["method"], scope["path"], template, tenant)
+    if rule is None:
+        return None, False
+    delay = faults.delay_of(rule)
+    if delay > 0:
+        await asyncio.sleep(delay)
+    if rule.spec.status is None:
+        return rule.id, False
+    status = rule.spec.status
+    headers = {}
+    retry_after = rule.spec.retryAfter if rule.spec.retryAfter is not None else (1 if status == 429 else None)
+    if retry_after is not None:
+        headers["Retry-After"] = str(retry_after)
+    message = rule.spec.message or _phrase(status)
+    response = _json(provider.error_body(status, message, {}), status, headers)
+    await response(scope, receive, send)
+    return rule.id, True
 
 
 def _phrase(status: int) -> str:

@@ -1,11 +1,10 @@
 """The request journal: the last N vendor requests (method, path, tenant,
 matched route, status, latency), so a test can assert what its client
-called and how often. A small ASGI layer records; /_emulator/journal reads."""
+called and how often. The request layer (emulator.http) records; /_emulator/journal reads."""
 
 from __future__ import annotations
 
 import itertools
-import time
 from collections import deque
 
 from fastapi import APIRouter, Query, Request, Response
@@ -13,11 +12,7 @@ from pydantic import BaseModel, Field
 
 from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES, iso
-from emulator.control.scope import route_template, tenant_of
 from emulator.web import json_response
-
-CONTROL_PREFIX = "/_emulator"
-
 
 class JournalEntry(BaseModel):
     seq: int = Field(description="Increases by one per recorded request")
@@ -39,83 +34,50 @@ class JournalPage(BaseModel):
     capacity: int = Field(description="How many requests the journal keeps")
 
 
+# One recorded request, kept as a plain tuple (building a model per request
+# costs more than answering many of them); models are built when read.
+Row = tuple  # (seq, at, method, path, query bytes, vendor, tenant, route, status, latency s, fault)
+
+
 class Journal:
     def __init__(self, size: int) -> None:
-        self.entries: deque[JournalEntry] = deque(maxlen=size)
+        self.entries: deque[Row] = deque(maxlen=size)
         self._seq = itertools.count(1)
 
     @property
     def capacity(self) -> int:
         return self.entries.maxlen or 0
 
-    def record(self, **fields) -> None:
-        self.entries.append(JournalEntry(seq=next(self._seq), **fields))
+    def record(self, at: float, method: str, path: str, query: bytes, vendor, tenant, route, status: int, latency: float, fault) -> None:
+        self.entries.append((next(self._seq), at, method, path, query, vendor, tenant, route, status, latency, fault))
 
     def query(self, *, tenant=None, route=None, method=None, vendor=None, status=None) -> list[JournalEntry]:
-        out = []
-        for e in self.entries:
-            if tenant is not None and e.tenant != tenant:
-                continue
-            if route is not None and e.route != route and e.path != route:
-                continue
-            if method is not None and e.method != method.upper():
-                continue
-            if vendor is not None and e.vendor != vendor:
-                continue
-            if status is not None and e.status != status:
-                continue
-            out.append(e)
-        return out
+        method = method.upper() if method is not None else None
+        return [
+            _entry(e)
+            for e in list(self.entries)
+            if (tenant is None or e[6] == tenant)
+            and (route is None or e[7] == route or e[3] == route)
+            and (method is None or e[2] == method)
+            and (vendor is None or e[5] == vendor)
+            and (status is None or e[8] == status)
+        ]
 
     def clear(self, tenant: str | None = None) -> None:
         if tenant is None:
             self.entries.clear()
         else:
-            kept = [e for e in self.entries if e.tenant != tenant]
+            kept = [e for e in self.entries if e[6] != tenant]
             self.entries.clear()
             self.entries.extend(kept)
 
 
-class JournalMiddleware:
-    """Outermost of the emulator's own layers: it sees the status a fault
-    answered with, and the latency it added."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        app = scope.get("app")
-        # Requests the emulator makes to itself (the vendor view) are not a client's.
-        if scope["type"] != "http" or app is None or scope["path"].startswith(CONTROL_PREFIX) or scope.get("emulator.internal"):
-            return await self.app(scope, receive, send)
-        state = app.state
-        provider = next((p for p in state.providers.values() if p.owns(scope["path"])), None)
-        vendor = provider.name if provider else None
-        tenant = tenant_of(state.engine, vendor, scope)
-        at = state.engine.now(tenant)
-        started = time.perf_counter()
-        status = {"code": 500}
-
-        async def _send(message):
-            if message["type"] == "http.response.start":
-                status["code"] = message["status"]
-            await send(message)
-
-        try:
-            await self.app(scope, receive, _send)
-        finally:
-            state.journal.record(
-                at=iso(at),
-                method=scope["method"],
-                path=scope["path"],
-                query=scope.get("query_string", b"").decode("latin-1"),
-                vendor=vendor,
-                tenant=tenant,
-                route=route_template(app, scope),
-                status=status["code"],
-                latencyMs=round((time.perf_counter() - started) * 1000, 3),
-                fault=scope.get("emulator.fault"),
-            )
+def _entry(row: Row) -> JournalEntry:
+    seq, at, method, path, query, vendor, tenant, route, status, latency, fault = row
+    return JournalEntry(
+        seq=seq, at=iso(at), method=method, path=path, query=query.decode("latin-1"), vendor=vendor, tenant=tenant,
+        route=route, status=status, latencyMs=round(latency * 1000, 3), fault=fault,
+    )
 
 
 router = APIRouter(prefix="/_emulator", tags=["Journal"], dependencies=CONTROL_DEPENDENCIES)

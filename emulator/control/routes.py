@@ -3,13 +3,12 @@ router (clock, tenants, calls, faults, journal, state)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Path, Request, Response
+from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
 from emulator.control import calls, clock, errors, faults, journal, state, tenants, vendor_view
 from emulator.control.errors import ControlError
-from emulator.core.engine import Engine
 from emulator.web import get_engine, json_response
 
 router = APIRouter(prefix="/_emulator", tags=["Emulator"])
@@ -31,7 +30,8 @@ async def health() -> Response:
 
 
 @router.get("/ready", operation_id="ready", summary="Readiness: fixtures loaded and serving", response_model=Ready)
-async def ready(engine: Engine = Depends(get_engine)) -> Response:
+async def ready(request: Request) -> Response:
+    engine = get_engine(request)
     return json_response(Ready(ready=True, calls=len(engine.store), tenants=len(engine.tenants.all())))
 
 

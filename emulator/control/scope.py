@@ -1,12 +1,9 @@
-"""Who a vendor request is for: which provider owns its path, which route
-template it matches, which tenant its credentials open. Used by the fault
-and journal layers, which run before (and around) the routes themselves."""
+"""Which vendor route template a request matches, for fault rules, which
+act before routing has run (the journal reads the route routing found)."""
 
 from __future__ import annotations
 
 from starlette.routing import Match
-
-from emulator.core.engine import Engine
 
 
 def route_template(app, scope) -> str | None:
@@ -21,28 +18,3 @@ def route_template(app, scope) -> str | None:
             if match is Match.PARTIAL and partial is None:
                 partial = getattr(route, "path", None)
     return partial
-
-
-def _header(scope, name: bytes) -> str | None:
-    for key, value in scope.get("headers", ()):
-        if key == name:
-            return value.decode("latin-1")
-    return None
-
-
-def tenant_of(engine: Engine, vendor: str | None, scope) -> str | None:
-    """The tenant the request's credentials open, as the vendor resolves it:
-    Heppu by key (x-api-key, else Bearer), Trillet by x-workspace-id once
-    the key opens that workspace."""
-    if vendor is None:
-        return None
-    key = _header(scope, b"x-api-key")
-    if vendor == "heppu":
-        if not key:
-            auth = _header(scope, b"authorization") or ""
-            key = auth[7:].strip() if auth[:7].lower() == "bearer " else None
-        tenants = engine.tenants.by_key(vendor, key) if key else []
-        return tenants[0].id if tenants else None
-    workspace = _header(scope, b"x-workspace-id")
-    tenants = engine.tenants.by_key(vendor, key) if key else []
-    return workspace if workspace and any(t.id == workspace for t in tenants) else None

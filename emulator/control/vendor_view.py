@@ -1,7 +1,8 @@
 """/_emulator/calls/{callId}/vendor: a call as its vendor's own GET routes
 show it at this instant, byte for byte. The reads the provider declares are
-replayed through the app with the tenant's first key; they bypass the
-journal and fault layers (they are the emulator looking, not a client)."""
+replayed through the app with the tenant's first key; the request layer
+applies no fault to them and does not journal them (they are the emulator
+looking, not a client)."""
 
 from __future__ import annotations
 
@@ -13,12 +14,11 @@ from pydantic import BaseModel, Field
 
 from emulator.control.calls import ONE, CallId
 from emulator.control.common import CONTROL_DEPENDENCIES, call_or_404, iso
+from emulator.http.layer import INTERNAL
 from emulator.web import get_engine, json_response
 
 router = APIRouter(prefix="/_emulator", tags=["Calls"], dependencies=CONTROL_DEPENDENCIES)
 
-# Marks a request the emulator makes to itself (journal and faults skip it).
-INTERNAL = "emulator.internal"
 
 
 class VendorRead(BaseModel):

@@ -3,6 +3,7 @@ few operations every provider and the control plane share."""
 
 from __future__ import annotations
 
+from emulator.core.bodies import BodyCache
 from emulator.core.clock import Clock, Clocks
 from emulator.core.demo import DemoTraffic
 from emulator.core.generate import CallStyle, Generator, Script
@@ -26,6 +27,7 @@ class Engine:
         self.seed = seed
         self.clocks = Clocks(clock)
         self.store = Store()
+        self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
         self.generator = Generator(seed, scripts)
@@ -57,13 +59,15 @@ class Engine:
         agent: Agent,
         style: CallStyle,
         seed_stream: tuple[str, int] | None = None,
+        now: float | None = None,
         **plan_args,
     ) -> CallRecord:
         """A new call for `tenant`, created at its now, drawn from the seed
         with `plan_args` given by the request. `seed_stream` (stream, index)
         draws from a stream of the caller's choosing instead of the tenant's
         counter, for calls whose identity must not depend on when they were
-        materialised (a retry drawn from its chain). A magic contact number
+        materialised (a retry drawn from its chain). `now` is the request's
+        (read once by its context); the tenant's clock is read otherwise. A magic contact number
         forces its outcome unless the request says otherwise."""
         plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
@@ -74,13 +78,16 @@ class Engine:
             tenant=tenant.id,
             agent=agent,
             style=style,
-            created_at=self.now(tenant.id) if created_at is None else created_at,
+            created_at=created_at if created_at is not None else now if now is not None else self.now(tenant.id),
             **plan_args,
         )
         return self.store.add(plan)
 
-    def intervene(self, record: CallRecord, kind: str, **fields) -> Intervention:
-        iv = Intervention(at=self.now(record.plan.tenant), kind=kind, **fields)  # type: ignore[arg-type]
+    def intervene(self, record: CallRecord, kind: str, *, now: float | None = None, **fields) -> Intervention:
+        """Record `kind` happening to the call at `now` (the request's), else
+        at its tenant's now."""
+        at = self.now(record.plan.tenant) if now is None else now
+        iv = Intervention(at=at, kind=kind, **fields)  # type: ignore[arg-type]
         self.store.intervene(record.plan.id, iv)
         return iv
 

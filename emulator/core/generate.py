@@ -16,7 +16,6 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
-from faker import Faker
 
 from emulator.core.plan import CallPlan, Participant, Turn
 from emulator.core.tenants import Agent
@@ -104,7 +103,7 @@ class Generator:
     def __init__(self, seed: int, scripts: dict[str, Script]) -> None:
         self.seed = seed
         self.scripts = scripts
-        self._faker = Faker("en_US")
+        self._faker = None  # Faker and its locale load on the first generated call, not at start-up
         # Scripts a call draws at random; voicemail only when asked for.
         self._everyday = sorted(n for n in scripts if n not in ONLY_ON_REQUEST) or sorted(scripts)
 
@@ -113,6 +112,10 @@ class Generator:
         return random.Random(int.from_bytes(digest[:8], "big"))
 
     def _people(self, rng: random.Random) -> dict[str, str]:
+        if self._faker is None:
+            from faker import Faker
+
+            self._faker = Faker("en_US")
         f = self._faker
         f.seed_instance(rng.getrandbits(32))
         first, last = f.first_name(), f.last_name()

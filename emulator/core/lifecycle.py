@@ -53,6 +53,10 @@ class CallSnapshot:
     sentiment: str
     summary: str | None
     agent_muted: bool
+    # The first instant after `now` at which the snapshot can differ (a
+    # phase, a turn, a join, a recorded intervention), or None if never:
+    # anything derived from the snapshot alone holds until then.
+    next_change: float | None = None
 
     @property
     def live(self) -> bool:
@@ -81,8 +85,10 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     said: list[SpokenTurn] = []
     last_touch = plan.created_at
 
+    upcoming: list[float] = []
     for iv in interventions:
         if iv.at > now:
+            upcoming.append(iv.at)
             break
         if end is not None and iv.at >= end:
             continue  # the call was already over
@@ -127,10 +133,11 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     # The transcript: scripted turns up to the cut (or up to the agent's
     # removal, after which the handover script speaks), plus injected turns.
     turns: list[SpokenTurn] = []
+    n_main = 0
     handover_at = min(muted.values()) if muted else None
     if answered_at is not None:
         upto = cut if handover_at is None else min(cut, handover_at)
-        n = bisect_right(plan.turn_offsets, upto - answered_at)
+        n = n_main = bisect_right(plan.turn_offsets, upto - answered_at)
         turns = [_spoken(t, answered_at + t.at) for t in plan.turns[:n]]
         if handover_at is not None and handover_at <= cut:
             turns += [_spoken(t, handover_at + t.at) for t in plan.handover if handover_at + t.at <= cut]
@@ -148,6 +155,19 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
             participants.append(
                 RoomParticipant(p.identity, p.name, p.kind, base + p.delay, p.metadata, muted.get(p.identity))
             )
+
+    # Every instant after now at which something above can change; an
+    # instant that turns out to change nothing only shortens a cache's life.
+    for t in (start, ring, answer, end, handover_at):
+        if t is not None and t > now:
+            upcoming.append(t)
+    if answer is not None and n_main < len(plan.turn_offsets) and answer + plan.turn_offsets[n_main] > now:
+        upcoming.append(answer + plan.turn_offsets[n_main])
+    if handover_at is not None:
+        upcoming.extend(handover_at + t.at for t in plan.handover if handover_at + t.at > now)
+    if started_at is not None:
+        bases = {"connect": started_at, "answer": answer, "handover": handover_at}
+        upcoming.extend(at for p in plan.participants if (b := bases[p.joins]) is not None and (at := b + p.delay) > now)
 
     events = [last_touch, plan.created_at]
     for t in (started_at, ringing_at, answered_at, end if ended else None, handover_at):
@@ -175,4 +195,5 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         sentiment=turns[-1].sentiment if turns else "neutral",
         summary=plan.summary if ended and status == "completed" else None,
         agent_muted=bool(muted),
+        next_change=min(upcoming) if upcoming else None,
     )

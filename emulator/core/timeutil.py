@@ -3,7 +3,9 @@ convert at the edges."""
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timezone
+from functools import lru_cache
 
 
 def parse_instant(value: str | datetime | float | int) -> float:
@@ -23,11 +25,18 @@ def to_datetime(ts: float) -> datetime:
 
 def iso_seconds(ts: float) -> str:
     """2025-12-01T14:00:00Z: whole seconds, truncated."""
-    d = to_datetime(ts)
-    return f"{d.year:04d}" + d.strftime("-%m-%dT%H:%M:%SZ")  # %Y does not pad years before 1000
+    return _iso_second(math.floor(ts))
+
+
+@lru_cache(maxsize=1 << 16)
+def _iso_second(second: int) -> str:
+    # Responses repeat the same few instants (a call's turns, its phases):
+    # each is formatted once. No strftime: %Y does not pad years before 1000.
+    d = to_datetime(second)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}Z"
 
 
 def iso_millis(ts: float) -> str:
     """2024-06-01T10:00:00.000Z: milliseconds, truncated."""
     d = to_datetime(ts)
-    return f"{d.year:04d}" + d.strftime("-%m-%dT%H:%M:%S.") + f"{d.microsecond // 1000:03d}Z"
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond // 1000:03d}Z"

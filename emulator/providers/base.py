@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 from fastapi import APIRouter
 
@@ -31,10 +31,18 @@ class Provider:
     prefixes: tuple[str, ...]  # the paths it owns; its error shape answers there
     router: APIRouter
     error_body: Callable[[int, str, dict], dict]
+    # (engine, headers by lower-case name) -> the tenant the credentials
+    # open; raises the vendor's VendorError otherwise.
+    authenticate: Callable[..., Any]
     servers: list[dict]
     style: CallStyle
     # Headers the vendor requires that are parameters, not security schemes.
     required_headers: tuple[str, ...] = ()
+    # (engine, tenant, now): derived work due before the tenant's request is
+    # served (Heppu's retries), run once by the request's context.
+    catch_up: Callable[..., Any] | None = None
+    # GET operations served straight from the request layer (emulator.http.fast).
+    fast_operations: tuple[str, ...] = ()
     # How a client of this vendor reads one call: (operationId, path) of each
     # GET that shows it, and the headers a tenant's key goes in. The
     # dashboard's vendor view replays these reads through the real routes.

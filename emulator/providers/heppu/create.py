@@ -17,6 +17,7 @@ from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render, retries
 from emulator.providers.heppu.agents import calling_agent
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
+from emulator.providers.heppu.style import STYLE
 from emulator.providers.heppu.models import (
     BatchItemResult,
     BatchResponse,
@@ -45,12 +46,6 @@ _LINKS = {
 }
 _AGENT = "550e8400-e29b-41d4-a716-446655440000"
 _WRITE_ERRORS = {**errors.UNAUTHORIZED, **errors.AGENT_NOT_FOUND, **errors.BODY_ERRORS}
-
-
-def _style():
-    from emulator.providers.heppu import STYLE
-
-    return STYLE
 
 
 def place_call(
@@ -85,7 +80,8 @@ def place_call(
     record = ctx.engine.create_call(
         tenant=ctx.tenant,
         agent=agent,
-        style=_style(),
+        style=STYLE,
+        now=now,
         start_delay=delay,
         contact_phone=phone,
         contact_name=name,

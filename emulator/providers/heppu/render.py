@@ -1,4 +1,6 @@
-"""Core snapshots in Heppu's words."""
+"""Core snapshots in Heppu's words. The polled shapes (a call, a list item)
+are built without validation: the server made every value itself, and
+strict mode checks the bytes against the spec."""
 
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ def _iso(ts: float | None) -> str | None:
 def call(s: CallSnapshot) -> Call:
     p = s.plan
     started = s.started_at is not None
-    return Call(
+    return Call.model_construct(
         id=p.id,
         status=s.status,
         direction=p.direction,
@@ -41,17 +43,17 @@ def call(s: CallSnapshot) -> Call:
         startedAt=_iso(s.started_at),
         endedAt=_iso(s.ended_at),
         failureReason=s.failure_reason,
-        agent=AgentRef(id=p.agent_id, name=p.agent_name, type=p.agent_type),
+        agent=AgentRef.model_construct(id=p.agent_id, name=p.agent_name, type=p.agent_type),
         summary=s.summary,
-        transcript=[TranscriptMessage(role=ROLES[t.role], content=t.text, timestamp=iso_seconds(t.at)) for t in s.turns] or None,
+        transcript=[TranscriptMessage.model_construct(role=ROLES[t.role], content=t.text, timestamp=iso_seconds(t.at)) for t in s.turns] or None,
         metadata=p.metadata,
         roomId=p.room if started else None,
         jobId=p.job_id if started else None,
         sipParticipantId=p.sip_participant_id if s.ringing_at is not None else None,
-        liveRoomStatus=LiveRoomStatus(
+        liveRoomStatus=LiveRoomStatus.model_construct(
             roomExists=s.room_open,
             numParticipants=len(s.participants),
-            participants=[LiveParticipant(identity=x.identity, name=x.name) for x in s.participants],
+            participants=[LiveParticipant.model_construct(identity=x.identity, name=x.name) for x in s.participants],
         )
         if s.live
         else None,
@@ -73,7 +75,7 @@ def twilio_call_sid(s: CallSnapshot) -> str | None:
 
 def list_item(s: CallSnapshot) -> CallListItem:
     p = s.plan
-    return CallListItem(
+    return CallListItem.model_construct(
         id=p.id,
         status=s.status,
         direction=p.direction,
@@ -81,8 +83,8 @@ def list_item(s: CallSnapshot) -> CallListItem:
         duration=int(s.duration) if s.status == "completed" else None,
         outcome=p.outcome_label if s.status == "completed" else None,
         twilioCallSid=twilio_call_sid(s),
-        agent=ListAgent(id=p.agent_id, name=p.agent_name),
-        contact=Contact(phone=p.contact_phone, name=p.contact_name, email=p.contact_email),
+        agent=ListAgent.model_construct(id=p.agent_id, name=p.agent_name),
+        contact=Contact.model_construct(phone=p.contact_phone, name=p.contact_name, email=p.contact_email),
         phoneNumber=p.contact_phone,
         createdAt=iso_seconds(p.created_at),
     )

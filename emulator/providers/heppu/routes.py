@@ -8,7 +8,7 @@ from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
 from emulator.providers.heppu.models import CallResponse, CancelledCall, CancelResponse
-from emulator.web import json_body_route, json_response
+from emulator.web import json_body_route, json_bytes, json_response
 
 router = APIRouter(prefix="/api/v1", tags=["Calls"], route_class=json_body_route(policy.MAX_BODY_BYTES, VendorError))
 
@@ -38,20 +38,30 @@ async def get_call(
     callId: str = Path(description="Unique call identifier"),
     ctx: HeppuContext = Depends(heppu_context),
 ) -> Response:
-    _, snap = owned_call(ctx, callId)
-    return json_response(CallResponse(data=render.call(snap)))
+    record = owned_record(ctx, callId)
+
+    def rendered():
+        snap = record.at(ctx.now)
+        return json_response(CallResponse(data=render.call(snap))).body, snap.next_change
+
+    return json_bytes(ctx.engine.bodies.body(("heppu.call", callId), record, ctx.now, rendered))
 
 
-def owned_call(ctx: HeppuContext, call_id: str):
-    """The organisation's call `call_id` as it stands now: 404 when no call
-    has that id (yet), 403 when another organisation's."""
+def owned_record(ctx: HeppuContext, call_id: str):
+    """The organisation's call `call_id`: 404 when no call has that id (yet),
+    403 when another organisation's."""
     record = ctx.engine.store.get(call_id)
-    snap = record.at(ctx.now) if record is not None else None
-    if snap is None:
+    if record is None or ctx.now < record.plan.created_at:
         raise VendorError(404, "Call not found")
     if record.plan.tenant != ctx.tenant.id:
         raise VendorError(403, "Access denied - call belongs to different organization")
-    return record, snap
+    return record
+
+
+def owned_call(ctx: HeppuContext, call_id: str):
+    """The organisation's call `call_id` as it stands now (see owned_record)."""
+    record = owned_record(ctx, call_id)
+    return record, record.at(ctx.now)
 
 
 @router.delete(
@@ -87,5 +97,5 @@ async def cancel_call(
     record, snap = owned_call(ctx, callId)
     if snap.ended:
         raise VendorError(policy.CANCEL_ENDED, f"Cannot cancel call: it is already {snap.status}")
-    ctx.engine.intervene(record, "end", status="cancelled", source="api")
+    ctx.engine.intervene(record, "end", now=ctx.now, status="cancelled", source="api")
     return json_response(CancelResponse(data=CancelledCall(id=record.plan.id, status="cancelled"), message="Call cancelled successfully"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from emulator.providers.base import Provider
+from emulator.providers.trillet.auth import authenticate
 from emulator.providers.trillet.errors import error_body
 from emulator.providers.trillet.routes import router
 from emulator.providers.trillet.style import STYLE
@@ -16,9 +17,11 @@ PROVIDER = Provider(
     prefixes=("/v1/api/", "/v2/api/", "/v1/api", "/v2/api"),
     router=router,
     error_body=error_body,
+    authenticate=authenticate,
     servers=[{"url": "https://api.trillet.ai", "description": "Trillet production"}],
     style=STYLE,
     required_headers=("x-workspace-id",),
+    fast_operations=("getActiveCall", "listActiveCalls"),
     # Live calls are read by room; every call, live or ended, from history.
     call_reads=lambda plan: ([("getActiveCall", f"/v2/api/active-calls/{plan.room}")] if plan.room else [])
     + [("getCallHistory", f"/v2/api/call-history/{plan.id}")],

@@ -67,6 +67,7 @@ async def initiate_outbound_call(
         tenant=ctx.tenant,
         agent=agent,
         style=STYLE,
+        now=ctx.now,
         contact_phone=body.to,
         variables=variables,
         start_delay=QUEUE_DELAY,

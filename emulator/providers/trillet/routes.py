@@ -23,7 +23,7 @@ from emulator.providers.trillet.models import (
     RemoveAgentResponse,
 )
 from emulator.providers.trillet.routing import TrilletRoute
-from emulator.web import json_response
+from emulator.web import json_bytes, json_response
 
 router = APIRouter(tags=["Active Calls"], route_class=TrilletRoute)
 
@@ -72,15 +72,29 @@ def _may_be_live(record: CallRecord, now: float) -> bool:
 async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> Response:
     index = ctx.engine.store.tenant_index(ctx.tenant.id)
     upto = bisect_right(index, (ctx.now, float("inf"), ""))
+    bodies = ctx.engine.bodies
     items = []
     for _, _, call_id in reversed(index[:upto]):
         record = ctx.engine.store.get(call_id)
         if record is None or not _may_be_live(record, ctx.now):
             continue
-        snap = ctx.engine.snapshot(record, ctx.now)
-        if snap is not None and snap.room_open:
-            items.append(render.active_call_item(snap))
-    return json_response(ActiveCallList(data=items, count=len(items), timestamp=iso_millis(ctx.now)))
+        key = ("trillet.active_item", call_id)
+        item = bodies.get(key, record, ctx.now)  # a hit was live when rendered, and nothing has changed since
+        if item is None:
+            snap = ctx.engine.snapshot(record, ctx.now)
+            if snap is None or not snap.room_open:
+                continue
+            item = bodies.put(key, record, ctx.now, _until(snap), json_response(render.active_call_item(snap)).body)
+        items.append(item)
+    # ActiveCallList's fields, in its order, around the items' own bytes.
+    return json_bytes(b'{"data":[%s],"count":%d,"timestamp":"%s"}' % (b",".join(items), len(items), iso_millis(ctx.now).encode()))
+
+
+def _until(snap: CallSnapshot) -> float:
+    """Until when a live call's rendering holds: its next change, or the next
+    whole second of its running duration."""
+    next_second = snap.started_at + int(snap.duration) + 1
+    return next_second if snap.next_change is None else min(snap.next_change, next_second)
 
 
 @router.get(
@@ -108,7 +122,12 @@ async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> R
     },
 )
 async def get_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(trillet_context)) -> Response:
-    return json_response(render.active_call(live_call(ctx, roomName)))
+    record = _room_record(ctx, roomName)
+    key = ("trillet.active_call", roomName)
+    if record is not None and (body := ctx.engine.bodies.get(key, record, ctx.now)) is not None:
+        return json_bytes(body)  # live when rendered, and nothing has changed since
+    snap = live_call(ctx, roomName)
+    return json_bytes(ctx.engine.bodies.put(key, record, ctx.now, _until(snap), json_response(render.active_call(snap)).body))
 
 
 @router.get(
@@ -156,7 +175,7 @@ async def end_active_call(roomName: str = ROOM, ctx: TrilletContext = Depends(tr
     snap = live_call(ctx, roomName)
     record = ctx.engine.store.get(snap.plan.id)
     status = "completed" if snap.answered_at is not None else "cancelled"
-    iv = ctx.engine.intervene(record, "end", status=status, source="api")
+    iv = ctx.engine.intervene(record, "end", now=ctx.now, status=status, source="api")
     return json_response(EndCallResponse(success=True, message="Call ended successfully", roomName=roomName, endTime=iso_millis(iv.at)))
 
 
@@ -191,7 +210,7 @@ async def remove_agent(
     if snap.answered_at is None:
         raise VendorError(409, f"Call in room {roomName} has not been answered yet: there is no conversation to take over", error="Conflict")
     if participant.muted_at is None:  # muting again changes nothing
-        ctx.engine.intervene(ctx.engine.store.get(snap.plan.id), "mute", identity=identity, source="api")
+        ctx.engine.intervene(ctx.engine.store.get(snap.plan.id), "mute", now=ctx.now, identity=identity, source="api")
     return json_response(
         RemoveAgentResponse(success=True, message="Agent removed from call", roomName=roomName, mutedTracks=[render.track_sid(roomName, identity)])
     )

@@ -1,0 +1,248 @@
+"""The emulator's hot path beside Python's ceiling, measured in one run.
+
+    python bench/hot_path.py [--trials 3] [--duration 3] [--connections 50]
+
+Starts, in this same environment, the emulator (`python -m emulator serve`,
+as users run it, manual clock) and a bare ASGI callable under the same
+uvicorn that answers every path with the bytes the emulator answered there.
+Each server is pinned to core 0 (taskset) and loaded by wrk pinned to core 1,
+50 connections, in short alternating trials (the machine is shared: ratios
+of the two sides in one run are the figures to read, not absolute rates).
+
+Cases: GET Heppu call (call_abc123, the docs' completed call), GET Trillet
+active call (call-abc123, live under the workspace's own frozen clock),
+Heppu list (50 per page), Trillet active list, the creation rate of
+POST /api/v1/calls/outbound (against the bare server's GET rate), and
+start-up to the first 200 of GET call.
+
+Needs wrk: `apt-get install -y wrk` (Debian/Ubuntu), `brew install wrk` (macOS).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+HEPPU = {"x-api-key": "YOUR_API_KEY"}
+WORKSPACE = "69cf4b468d2a8a6a8e39b684"
+TRILLET = {"x-api-key": "YOUR_API_KEY", "x-workspace-id": WORKSPACE}
+NOW = "2025-12-01T15:30:10Z"
+TRILLET_NOW = "2024-06-01T10:02:00Z"  # call-abc123 is live then
+AGENT = "550e8400-e29b-41d4-a716-446655440000"
+TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
+MULTI = os.cpu_count() is not None and os.cpu_count() > 1 and shutil.which("taskset") is not None
+SERVER_PIN = ["taskset", "-c", "0"] if MULTI else []
+LOAD_PIN = ["taskset", "-c", "1"] if MULTI else []
+
+# (name, method, path, headers, body)
+CASES = [
+    ("GET Heppu call", "GET", "/api/v1/calls/call_abc123", HEPPU, None),
+    ("GET Trillet active call", "GET", "/v2/api/active-calls/call-abc123", TRILLET, None),
+    ("Heppu list (50/page)", "GET", "/api/v1/calls?limit=50", HEPPU, None),
+    ("Trillet active list", "GET", "/v2/api/active-calls", TRILLET, None),
+]
+CREATE = ("POST Heppu outbound", "POST", "/api/v1/calls/outbound", {**HEPPU, "content-type": "application/json"},
+          json.dumps({"agentId": AGENT, "phoneNumber": "+14155550123"}))
+
+BARE = '''
+import json, sys
+bodies = {k.encode(): v.encode("latin-1") for k, v in json.load(open(sys.argv[1])).items()}
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    body = bodies.get(scope["raw_path"] + (b"?" + scope["query_string"] if scope["query_string"] else b""), b"{}")
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+import uvicorn
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]))
+'''
+
+
+def need_wrk() -> str:
+    wrk = shutil.which("wrk")
+    if wrk is None:
+        raise SystemExit("bench/hot_path.py needs wrk on PATH: `apt-get install -y wrk` (Debian/Ubuntu) or `brew install wrk` (macOS)")
+    return wrk
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def request(port: int, method: str, path: str, headers: dict, body: str | None = None) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        r = conn.getresponse()
+        return r.status, r.read()
+    finally:
+        conn.close()
+
+
+def first_200(port: int, proc: subprocess.Popen, path: str, headers: dict, timeout: float = 60.0) -> None:
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            if request(port, "GET", path, headers)[0] == 200:
+                return
+        except OSError:
+            time.sleep(0.002)
+    raise SystemExit("server never answered 200")
+
+
+def emulator_cmd(port: int) -> list[str]:
+    return [sys.executable, "-m", "emulator", "serve", "--no-demo", "--clock", "manual", "--now", NOW, "--port", str(port)]
+
+
+def bare_cmd(port: int, bodies_file: str, script: str) -> list[str]:
+    return [sys.executable, script, bodies_file, str(port)]
+
+
+def start(cmd: list[str], port: int) -> tuple[subprocess.Popen, float]:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(SERVER_PIN + cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    first_200(port, proc, CASES[0][2], CASES[0][3])
+    return proc, time.perf_counter() - t0
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    proc.wait()
+
+
+def prepare(port: int) -> None:
+    """60 Heppu calls for a full page; the workspace's clock frozen where
+    call-abc123 is live, with 10 more live calls beside it."""
+    for i in range(60):
+        status, _ = request(port, "POST", CREATE[2], CREATE[3], json.dumps({"agentId": AGENT, "phoneNumber": f"+1415555{i:04d}"}))
+        assert status == 201, status
+    ws = f"/_emulator/tenants/{WORKSPACE}/clock"
+    js = {"content-type": "application/json"}
+    assert request(port, "PUT", ws, js, json.dumps({"mode": "manual", "now": "2024-06-01T10:01:30Z"}))[0] == 200
+    for i in range(10):
+        body = json.dumps({"to": f"+1415555{i:04d}", "call_agent_id": TRILLET_AGENT})
+        assert request(port, "POST", "/v1/api/call", {**TRILLET, **js}, body)[0] in (200, 201)
+    assert request(port, "PUT", ws, js, json.dumps({"mode": "manual", "now": TRILLET_NOW}))[0] == 200
+
+
+def lua(method: str, headers: dict, body: str | None) -> str:
+    lines = [f'wrk.method = "{method}"'] + [f'wrk.headers["{k}"] = "{v}"' for k, v in headers.items()]
+    if body is not None:
+        lines.append("wrk.body = " + json.dumps(body))
+    return "\n".join(lines) + "\n"
+
+
+def wrk(port: int, case: tuple, duration: float, connections: int) -> dict:
+    _, method, path, headers, body = case
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
+        f.write(lua(method, headers, body))
+    try:
+        out = subprocess.run(
+            LOAD_PIN + [need_wrk(), "-t1", f"-c{connections}", f"-d{int(duration)}s", "--latency", "-s", f.name, f"http://127.0.0.1:{port}{path}"],
+            capture_output=True, text=True, check=True,
+        ).stdout
+    finally:
+        os.unlink(f.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    p99 = re.search(r"99%\s+([\d.]+)(us|ms|s)\b", out)
+    p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
+    unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50": float(p50.group(1)) * unit[p50.group(2)], "p99": float(p99.group(1)) * unit[p99.group(2)],
+            "errors": int(non2xx.group(1)) if non2xx else 0}
+
+
+def median_of(rows: list[dict]) -> dict:
+    return {k: statistics.median(r[k] for r in rows) for k in rows[0]}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--trials", type=int, default=3)
+    ap.add_argument("--duration", type=int, default=3, help="seconds per wrk trial")
+    ap.add_argument("--connections", type=int, default=50)
+    ap.add_argument("--startups", type=int, default=5)
+    ap.add_argument("--only", help="run only cases whose name contains this")
+    args = ap.parse_args()
+    need_wrk()
+    tmp = tempfile.mkdtemp(prefix="hot_path_")
+    bare_script = os.path.join(tmp, "bare.py")
+    with open(bare_script, "w") as f:
+        f.write(BARE)
+
+    emu_port, bare_port = free_port(), free_port()
+    emu, _ = start(emulator_cmd(emu_port), emu_port)
+    try:
+        prepare(emu_port)
+        bodies = {}
+        for name, method, path, headers, _ in CASES:
+            status, body = request(emu_port, method, path, headers)
+            assert status == 200, (name, status, body[:200])
+            bodies[path] = body.decode("latin-1")
+        bodies_file = os.path.join(tmp, "bodies.json")
+        with open(bodies_file, "w") as f:
+            json.dump(bodies, f)
+        bare, _ = start(bare_cmd(bare_port, bodies_file, bare_script), bare_port)
+        try:
+            cases = [c for c in CASES if not args.only or args.only.lower() in c[0].lower()]
+            print(f"wrk, {args.connections} connections, {args.duration:g} s x {args.trials} trials (medians), "
+                  f"servers pinned to core 0: {MULTI}")
+            print(f"{'case':26} {'bytes':>6} {'emulator req/s':>15} {'p99 ms':>7} {'bare req/s':>11} {'p99 ms':>7} {'ratio':>6}")
+            for case in cases:
+                emu_rows, bare_rows = [], []
+                wrk(emu_port, case, 1, args.connections)  # warm up
+                for _ in range(args.trials):
+                    emu_rows.append(wrk(emu_port, case, args.duration, args.connections))
+                    bare_rows.append(wrk(bare_port, case, args.duration, args.connections))
+                e, b = median_of(emu_rows), median_of(bare_rows)
+                bad = f"  ({int(e['errors'])} non-2xx!)" if e["errors"] else ""
+                print(f"{case[0]:26} {len(bodies[case[2]]):6d} {e['rps']:15.0f} {e['p99']:7.1f} {b['rps']:11.0f} {b['p99']:7.1f} {e['rps'] / b['rps']:6.2f}{bad}")
+                if case is CASES[0]:
+                    get_rate, bare_get = e["rps"], b["rps"]
+            if not args.only or args.only.lower() in CREATE[0].lower():
+                rows = [wrk(emu_port, CREATE, args.duration, args.connections) for _ in range(args.trials)]
+                c = median_of(rows)
+                bad = f"  ({int(c['errors'])} non-2xx!)" if c["errors"] else ""
+                line = f"{CREATE[0]:26} {'':6} {c['rps']:15.0f} {c['p99']:7.1f}"
+                if not args.only:
+                    line += f"   creation / emulator GET call {c['rps'] / get_rate:.2f}, / bare GET {c['rps'] / bare_get:.2f}"
+                print(line + bad)
+        finally:
+            stop(bare)
+    finally:
+        stop(emu)
+
+    if args.startups:
+        emu_t, bare_t = [], []
+        for _ in range(args.startups):
+            p = free_port()
+            proc, t = start(emulator_cmd(p), p)
+            stop(proc)
+            emu_t.append(t)
+            p = free_port()
+            proc, t = start(bare_cmd(p, bodies_file, bare_script), p)
+            stop(proc)
+            bare_t.append(t)
+        e, b = statistics.median(emu_t), statistics.median(bare_t)
+        print(f"{'start-up to first 200':26} {'':6} {e:14.2f}s {'':7} {b:10.2f}s {'':7} {e / b:6.2f}  (emulator / bare, medians of {args.startups})")
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
