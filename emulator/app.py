@@ -31,6 +31,7 @@ from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
+from emulator.providers.livekit import router as LIVEKIT_ROUTER
 from emulator.providers.trillet import PROVIDER as TRILLET
 from emulator.settings import LOCAL_ORIGINS, Settings
 
@@ -141,6 +142,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
     for provider in PROVIDERS:
         app.include_router(provider.router)
+    # LiveKit's Twirp API over the same rooms; it answers its own errors.
+    app.include_router(LIVEKIT_ROUTER)
     for router in CONTROL_ROUTERS:
         app.include_router(router)
     ui.install(app)

@@ -37,6 +37,7 @@ def _serve_parser(sub) -> None:
     p.add_argument("--log-format", choices=["text", "json"], help=fields["log_format"].description + " (default text)")
     p.add_argument("--journal-size", type=int, help=fields["journal_size"].description + " (default 1000)")
     p.add_argument("--control-token", help=fields["control_token"].description)
+    p.add_argument("--livekit-port", type=int, help=fields["livekit_port"].description + " (default: off)")
     p.add_argument(
         "--config",
         type=Path,
@@ -74,13 +75,29 @@ def serve(settings: Settings) -> int:
         f"  Heppu:   http://{settings.host}:{settings.port}/api/v1/calls/call_abc123 (x-api-key: YOUR_API_KEY)\n"
         f"  Trillet: http://{settings.host}:{settings.port}/v2/api/active-calls/<roomName> "
         f"(x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)\n"
+        f"  LiveKit: LiveKitAPI(\"http://{settings.host}:{settings.port}\", \"devkey\", \"secret\")\n"
         f"  Dashboard: http://{settings.host}:{settings.port}/_emulator/ui/",
         flush=True,
     )
     log_config = _log_config(settings)
     extra = {"log_config": log_config} if log_config else {}
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra)
+    if settings.livekit_port is None:
+        uvicorn.run(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra)
+        return 0
+    print(f"  LiveKit: http://{settings.host}:{settings.livekit_port} (also on the main port; key devkey, secret secret)", flush=True)
+    server = uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=settings.logs_access, **extra))
+    server.run(sockets=[_listen(settings.host, settings.port), _listen(settings.host, settings.livekit_port)])
     return 0
+
+
+def _listen(host: str, port: int):
+    """A bound socket; uvicorn serves one app on several of them."""
+    import socket
+
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host.strip("[]"), port))
+    return sock
 
 
 def openapi(out: Path, check: bool) -> int:

@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     strict: bool = Field(False, description="Check every response against the emulator's own spec; one off the spec becomes a 500")
     log_format: Literal["text", "json"] = Field("text", description="Log format: text, or JSON lines")
     journal_size: int = Field(1000, ge=1, le=1_000_000, description="How many vendor requests the journal keeps")
+    livekit_port: int | None = Field(
+        None, ge=1, le=65535, description="Also listen on this port (e.g. 7880, LiveKit's own) for LiveKit clients; the same app answers on both"
+    )
     control_token: str | None = Field(None, description="Token the control plane requires in x-emulator-token (required off loopback)")
 
     @classmethod

@@ -131,7 +131,7 @@ def test_serve_prints_the_dashboard_address():
         text=True,
     )
     try:
-        lines = [proc.stdout.readline() for _ in range(4)]
+        lines = [proc.stdout.readline() for _ in range(8)]
         url = next(line.split("Dashboard:")[1].strip() for line in lines if "Dashboard:" in line)
         assert url == f"http://127.0.0.1:{port}/_emulator/ui/"
         deadline = time.monotonic() + 20

@@ -26,6 +26,9 @@ def test_every_route_is_in_the_spec_with_its_errors():
         ("get", "/v1/api/call-history"): {"200", "400", "401", "403"},
         ("get", "/v2/api/call-history/{callHistoryId}"): {"200", "400", "401", "403", "404"},
         ("get", "/v1/api/call-history/{callHistoryId}"): {"200", "400", "401", "403", "404"},
+        ("post", "/v1/api/calls/web/connect"): {"200", "400", "401", "403", "404", "413"},
+        ("post", "/v1/api/calls/web/disconnect"): {"200", "400", "401", "403", "404", "413"},
+        ("post", "/v1/api/web-call/public"): {"200", "400", "403", "404", "413"},
     }
     found = {(m, p): set(o["responses"]) for p, item in SPEC["paths"].items() for m, o in item.items()}
     assert found == expected
@@ -47,6 +50,8 @@ def test_the_docs_examples_are_in_the_spec():
     assert example("/v2/api/call-history") == EXAMPLES["trillet"]["call_history"]
     assert example("/v2/api/call-history/{callHistoryId}") == EXAMPLES["trillet"]["call_history_record"]
     assert example("/v2/api/call-history")[0]["recordingUrl"] is None  # nulls kept
+    assert example("/v1/api/calls/web/connect", "post") == EXAMPLES["trillet"]["web_connect"]
+    assert example("/v1/api/calls/web/disconnect", "post") == EXAMPLES["trillet"]["web_disconnect"]
 
 
 def test_links_chain_outbound_to_history():

@@ -128,6 +128,7 @@ class TenantDoc(BaseModel):
     name: str
     keys: list[str]
     agents: list[dict]
+    livekitKeys: list[dict] | None = None  # None: LiveKit's dev pair
 
 
 class CallDoc(BaseModel):

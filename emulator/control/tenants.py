@@ -13,7 +13,7 @@ from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES, tenant_or_404
 from emulator.control.errors import ControlError
 from emulator.core.engine import Engine
-from emulator.core.tenants import Agent, Tenant
+from emulator.core.tenants import Agent, LiveKitKey, Tenant
 from emulator.web import get_engine, json_response
 
 router = APIRouter(prefix="/_emulator", tags=["Tenants"], dependencies=CONTROL_DEPENDENCIES)
@@ -29,6 +29,13 @@ class AgentModel(BaseModel):
     status: Literal["active", "inactive"] = "active"
     phoneNumbers: list[str] = Field(default_factory=list, description="Numbers the agent places calls from")
     script: str | None = Field(None, description="Conversation script its calls follow (fixtures/scripts); null: drawn per call")
+    public: bool = Field(False, description="Trillet: anyone may start a web call with it (POST /v1/api/web-call/public)")
+
+
+class LiveKitKeyModel(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+    apiKey: str = Field(min_length=1, max_length=200)
+    apiSecret: str = Field(min_length=1, max_length=500)
 
 
 class TenantIn(BaseModel):
@@ -52,6 +59,9 @@ class TenantIn(BaseModel):
     name: str | None = Field(None, max_length=200)
     keys: list[str] | None = Field(None, description="API keys that open it (default: one generated key)")
     agents: list[AgentModel] | None = Field(None, description="Its agents (default: one voice agent with a number)")
+    livekitKeys: list[LiveKitKeyModel] | None = Field(
+        None, description="LiveKit API key pairs that open its rooms; the first signs its room tokens (default: one generated pair)"
+    )
 
 
 class TenantOut(BaseModel):
@@ -60,6 +70,7 @@ class TenantOut(BaseModel):
     name: str
     keys: list[str]
     agents: list[AgentModel]
+    livekitKeys: list[LiveKitKeyModel]
     ownClock: bool = Field(description="Whether it has its own clock")
     calls: int = Field(description="How many calls it holds")
 
@@ -71,9 +82,10 @@ def tenant_out(engine: Engine, t: Tenant) -> TenantOut:
         name=t.name,
         keys=list(t.keys),
         agents=[
-            AgentModel(id=a.id, name=a.name, type=a.type, status=a.status, phoneNumbers=list(a.phone_numbers), script=a.script)  # type: ignore[arg-type]
+            AgentModel(id=a.id, name=a.name, type=a.type, status=a.status, phoneNumbers=list(a.phone_numbers), script=a.script, public=a.public)  # type: ignore[arg-type]
             for a in t.agents
         ],
+        livekitKeys=[LiveKitKeyModel(apiKey=k.key, apiSecret=k.secret) for k in t.livekit_keys],
         ownClock=engine.clocks.has_own(t.id),
         calls=len(engine.store.tenant_index(t.id)),
     )
@@ -109,10 +121,18 @@ def build_tenant(engine: Engine, body: TenantIn) -> Tenant:
         if unknown:
             raise ControlError(400, f"Unknown script {unknown[0]!r}; known: {', '.join(sorted(engine.scripts))}")
         agents = tuple(
-            Agent(id=a.id, name=a.name, type=a.type, status=a.status, phone_numbers=tuple(a.phoneNumbers), script=a.script)
+            Agent(id=a.id, name=a.name, type=a.type, status=a.status, phone_numbers=tuple(a.phoneNumbers), script=a.script, public=a.public)
             for a in body.agents
         )
-    return Tenant(id=tenant_id, vendor=body.vendor, name=body.name or tenant_id, keys=keys, agents=agents)
+    if body.livekitKeys is None:
+        livekit = (LiveKitKey("API" + secrets.token_hex(6), secrets.token_hex(24)),)
+    else:
+        livekit = tuple(LiveKitKey(k.apiKey, k.apiSecret) for k in body.livekitKeys)
+        for k in livekit:
+            secret = engine.tenants.livekit_secret(k.key)
+            if secret is not None and secret != k.secret:
+                raise ControlError(409, f"LiveKit key {k.key} already exists with a different secret")
+    return Tenant(id=tenant_id, vendor=body.vendor, name=body.name or tenant_id, keys=keys, agents=agents, livekit_keys=livekit)
 
 
 def forget_tenant(request: Request, tenant_id: str) -> None:

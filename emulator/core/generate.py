@@ -164,7 +164,7 @@ class Generator:
             people.update(firstName=first, lastName=last or people["lastName"])
         people.update({k: str(v) for k, v in (variables or {}).items()})
         name = contact_name or f"{people['firstName']} {people['lastName']}"
-        phone = contact_phone or e164(rng)
+        phone = e164(rng) if contact_phone is None else contact_phone  # "": no number (a web call)
 
         status, reason, answered, _ = rng.choices(OUTCOMES, weights=[o[3] for o in OUTCOMES])[0]
         start_delay = rng.uniform(1.0, 5.0) if start_delay is None else start_delay

@@ -33,6 +33,7 @@ class RoomParticipant:
     joined_at: float
     metadata: dict
     muted_at: float | None = None
+    attributes: tuple[tuple[str, str], ...] = ()  # set later (LiveKit UpdateParticipant)
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +83,8 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     end = plan.natural_end
     status, reason = plan.outcome, plan.failure_reason
     muted: dict[str, float] = {}
+    left: dict[str, float] = {}
+    updates: dict[str, dict] = {}
     said: list[SpokenTurn] = []
     last_touch = plan.created_at
 
@@ -110,6 +113,12 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
                 status, reason = "completed", None
         elif iv.kind == "mute" and iv.identity and iv.identity not in muted:
             muted[iv.identity] = iv.at
+        elif iv.kind == "leave" and iv.identity and iv.identity not in left:
+            left[iv.identity] = iv.at
+        elif iv.kind == "update" and iv.identity and iv.changes:
+            merged = updates.setdefault(iv.identity, {})
+            for k, v in iv.changes.items():
+                merged[k] = {**merged.get(k, {}), **v} if k == "attributes" else v
         elif iv.kind == "say" and iv.turn is not None:
             said.append(_spoken(iv.turn, iv.at))
 
@@ -132,9 +141,13 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
 
     # The transcript: scripted turns up to the cut (or up to the agent's
     # removal, after which the handover script speaks), plus injected turns.
+    # Only an agent muted or gone hands over; anyone else muted just is.
     turns: list[SpokenTurn] = []
     n_main = 0
-    handover_at = min(muted.values()) if muted else None
+    agents = {p.identity for p in plan.participants if p.kind == "agent"}
+    stops = [t for who, t in (*muted.items(), *left.items()) if who in agents]
+    # A human takes over once the agent is gone and the callee is there.
+    handover_at = max(min(stops), answered_at) if stops and answered_at is not None else None
     if answered_at is not None:
         upto = cut if handover_at is None else min(cut, handover_at)
         n = n_main = bisect_right(plan.turn_offsets, upto - answered_at)
@@ -150,10 +163,19 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     if started_at is not None:
         for p in plan.participants:
             base = {"connect": started_at, "answer": answered_at, "handover": handover_at}[p.joins]
-            if base is None or base + p.delay > cut:
+            if base is None or base + p.delay > cut or left.get(p.identity, cut + 1) <= cut:
                 continue
+            u = updates.get(p.identity, {})
             participants.append(
-                RoomParticipant(p.identity, p.name, p.kind, base + p.delay, p.metadata, muted.get(p.identity))
+                RoomParticipant(
+                    p.identity,
+                    u.get("name", p.name),
+                    p.kind,
+                    base + p.delay,
+                    u.get("metadata", p.metadata),
+                    muted.get(p.identity),
+                    tuple(sorted(u.get("attributes", {}).items())),
+                )
             )
 
     # Every instant after now at which something above can change; an
@@ -194,6 +216,6 @@ def snapshot(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         participants=tuple(participants) if room_open else (),
         sentiment=turns[-1].sentiment if turns else "neutral",
         summary=plan.summary if ended and status == "completed" else None,
-        agent_muted=bool(muted),
+        agent_muted=bool(stops),
         next_change=min(upcoming) if upcoming else None,
     )

@@ -117,7 +117,7 @@ class CallPlan:
         return None
 
 
-InterventionKind = Literal["end", "answer", "mute", "say", "start"]
+InterventionKind = Literal["end", "answer", "mute", "leave", "update", "say", "start"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,8 +126,12 @@ class Intervention:
 
     end:    the call ends now with `status` (and `reason`)
     answer: the callee answers now (if not yet answered)
-    mute:   participant `identity` (the AI agent) is muted; the script hands
-            over to a human
+    mute:   participant `identity` is muted; when it is the AI agent, the
+            script hands over to a human
+    leave:  participant `identity` leaves the room (removed); an agent
+            leaving hands over as a muted one does
+    update: participant `identity` changes: `changes` holds a new name,
+            metadata and/or attributes (merged into earlier ones)
     say:    `turn` is spoken now
     start:  a waiting call starts connecting now
     """
@@ -138,4 +142,5 @@ class Intervention:
     reason: str | None = None
     identity: str | None = None
     turn: Turn | None = None
+    changes: dict | None = None
     source: str | None = None  # who did it: "api", "control", ...

@@ -67,6 +67,11 @@ class Emulator:
     def trillet_url(self) -> str:
         return self.url
 
+    @property
+    def livekit_url(self) -> str:
+        """For LiveKitAPI(url, key, secret): the Twirp routes share the port."""
+        return self.url
+
     def start(self) -> "Emulator":
         if self._external is None:
             self._start_thread() if self.mode == "thread" else self._start_subprocess()

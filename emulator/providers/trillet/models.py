@@ -192,3 +192,50 @@ class CallHistoryDetail(_Model):
     updatedAt: str = Field(json_schema_extra={"format": "date-time"}, examples=["2025-01-01T10:05:00Z"])
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True, serialize_by_alias=True)
+
+
+# --- Web calls -------------------------------------------------------------
+
+
+class WebConnectRequest(_Request):
+    agentId: str = Field(min_length=1, description="The agent to talk to.", examples=["a1b2c3d4e5f6a7b8c9d0e1f2"])
+    mode: Literal["voice", "text"] = Field("voice", description="voice (default) or text, as the web SDK sends.")
+    dynamic_variables: dict[str, VariableValue] | None = Field(None, description="Values injected into the agent's script.")
+    callback_url: str | None = Field(None, pattern=CALLBACK_URL, description="Absolute http(s) URL for this call's events.")
+
+
+class PublicWebCallRequest(_Request):
+    call_agent_id: str = Field(min_length=1, description="The public agent to talk to.", examples=["64f8e3b1c12d8e9a4f3c2d1e"])
+    mode: Literal["voice", "text"] = Field("voice", description="voice (default) or text.")
+    dynamic_variables: dict[str, VariableValue] | None = Field(None, description="Values injected into the agent's script.")
+    callback_url: str | None = Field(None, pattern=CALLBACK_URL, description="Absolute http(s) URL for this call's events.")
+
+
+class WebCallVoice(_Model):
+    provider: str
+    voiceId: str
+    language: str
+
+
+class WebCallAgent(_Model):
+    id: str
+    name: str
+    model: str
+    voice: WebCallVoice
+
+
+class WebConnectResponse(_Model):
+    status: str
+    callId: str
+    roomName: str = Field(description="The LiveKit room of the call.")
+    token: str = Field(description="LiveKit access token to join roomName (HS256, signed with the workspace's LiveKit key).")
+    agent: WebCallAgent
+
+
+class WebDisconnectRequest(_Request):
+    roomName: str = Field(min_length=1, description="The web call's room.", examples=["web-a1b2c3d4e5f6a7b8c9d0e1f2-k3m9x2p7q1"])
+
+
+class WebDisconnectResponse(_Model):
+    status: str
+    message: str

@@ -5,10 +5,10 @@ mode checks the bytes against the spec."""
 from __future__ import annotations
 
 import hashlib
-import string
 
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.timeutil import iso_millis, iso_seconds
+from emulator.providers.livekit.ids import track_sid  # noqa: F401  (remove-agent names the LiveKit track)
 from emulator.providers.trillet.models import (
     ActiveCallDetail,
     ActiveCallItem,
@@ -41,8 +41,6 @@ HISTORY_STATUS = {
 RATE_PER_MINUTE = 0.02
 # How many of the most recent distinct suggestions insights return.
 RECENT_SUGGESTIONS = 3
-
-_TRACK_ALPHABET = string.ascii_letters + string.digits
 
 
 def participants(s: CallSnapshot) -> list[Participant]:
@@ -103,17 +101,6 @@ def insights(s: CallSnapshot) -> CallInsights:
             if len(recent) == RECENT_SUGGESTIONS:
                 break
     return CallInsights(sentiment=s.sentiment, topics=topics, summary=summary_so_far(s), suggestions=recent[::-1])
-
-
-def track_sid(room: str, identity: str) -> str:
-    """The LiveKit audio track SID a participant publishes: stable for a
-    room and identity, so a repeated remove-agent names the same track."""
-    n = int.from_bytes(hashlib.sha256(f"{room}:{identity}:audio".encode()).digest()[:12], "big")
-    out = []
-    for _ in range(12):
-        n, r = divmod(n, len(_TRACK_ALPHABET))
-        out.append(_TRACK_ALPHABET[r])
-    return "TR_" + "".join(out)
 
 
 def call_flow_id(s: CallSnapshot) -> str:

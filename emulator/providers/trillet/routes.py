@@ -12,7 +12,7 @@ from emulator.core.lifecycle import CallSnapshot
 from emulator.core.store import CallRecord
 from emulator.core.timeutil import iso_millis
 from emulator.providers.base import VendorError
-from emulator.providers.trillet import errors, history, outbound, render
+from emulator.providers.trillet import errors, history, outbound, render, webcalls
 from emulator.providers.trillet.auth import TrilletContext, trillet_context
 from emulator.providers.trillet.models import (
     ActiveCallDetail,
@@ -216,7 +216,8 @@ async def remove_agent(
     )
 
 
-# The outbound call and call history routes, on the same router as plain
+# The outbound call, call history and web call routes, on the same router as plain
 # routes (the spec step that restores the docs' examples walks APIRoutes).
 router.routes.extend(outbound.router.routes)
 router.routes.extend(history.router.routes)
+router.routes.extend(webcalls.router.routes)
