@@ -131,8 +131,10 @@ def test_serve_prints_the_dashboard_address():
         text=True,
     )
     try:
-        lines = [proc.stdout.readline() for _ in range(8)]
-        url = next(line.split("Dashboard:")[1].strip() for line in lines if "Dashboard:" in line)
+        lines = []
+        while not lines or ("Dashboard:" not in lines[-1] and lines[-1] and len(lines) < 20):
+            lines.append(proc.stdout.readline())
+        url = lines[-1].split("Dashboard:")[1].strip()
         assert url == f"http://127.0.0.1:{port}/_emulator/ui/"
         deadline = time.monotonic() + 20
         while True:
