@@ -18,6 +18,7 @@ from emulator import __version__, persist
 from emulator.control.errors import error_body as control_error_body
 from emulator.control.faults import Faults
 from emulator.control.journal import Journal
+from emulator.control import ui
 from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
 from emulator.core.demo import Demo, DemoTarget
@@ -200,6 +201,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.include_router(LIVEKIT_ROUTER)
     for router in CONTROL_ROUTERS:
         app.include_router(router)
+    ui.install(app)
     install_error_handlers(app)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:

@@ -105,13 +105,14 @@ def _banner(settings: Settings, port: int) -> str:
     if settings.log_format == "json":
         from emulator.logs import banner_line
 
-        return banner_line(f"call-emulator {__version__} on {base}", version=__version__, url=base, heppu=heppu, trillet=trillet)
+        return banner_line(f"call-emulator {__version__} on {base}", version=__version__, url=base, heppu=heppu, trillet=trillet, dashboard=f"{base}/_emulator/ui/")
     return (
         f"call-emulator {__version__} on {base}\n"
         f"  Heppu:   {heppu} (x-api-key: YOUR_API_KEY)\n"
         f"  Trillet: {trillet} (x-api-key: YOUR_API_KEY, x-workspace-id: 69cf4b468d2a8a6a8e39b684)\n"
         f"  LiveKit: LiveKitAPI(\"{base}\", \"devkey\", \"secret\")"
         + (f" (also on port {settings.livekit_port})" if settings.livekit_port is not None else "")
+        + f"\n  Dashboard: {base}/_emulator/ui/"
     )
 
 

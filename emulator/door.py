@@ -18,8 +18,9 @@ from emulator import limits
 
 ErrorBody = Callable[[str, int, str], dict]
 CONTROL_PREFIX = "/_emulator"
-# Control routes anyone may read (liveness, readiness, the specs).
-PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/")
+# Control routes anyone may read (liveness, readiness, the specs, and the
+# dashboard's static page, which asks for the token itself).
+PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/", "/_emulator/ui")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 # Starlette's and FastAPI's in-process TestClient sends this name; no

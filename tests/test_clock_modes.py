@@ -9,6 +9,8 @@ added to WRITES (test_every_write_route_is_covered)."""
 
 from __future__ import annotations
 
+import time
+
 import httpx
 import pytest
 from fastapi.routing import APIRoute
@@ -188,6 +190,23 @@ def web_call(http):
     ok(http.get(f"/v2/api/active-calls/{got['roomName']}", headers=TRILLET))
 
 
+def webhooks(http):
+    """Register an endpoint (its receiver is not listening: deliveries fail
+    and are kept), end a call, redeliver one delivery, delete the endpoint."""
+    hook = ok(http.post("/_emulator/webhooks", json={"url": "http://127.0.0.1:9/hooks", "tenant": "org_abc123", "maxAttempts": 1, "events": ["call.started", "call.completed", "call.cancelled"]}), 201).json()
+    call = ok(http.post("/_emulator/calls", json={"tenant": "org_abc123", "startDelay": 0, "ringAt": 0, "answerAt": 1, "talkFor": "1h"}), 201).json()
+    ok(http.post(f"/_emulator/calls/{call['id']}/actions", json={"action": "hangup"}))
+    deliveries = []
+    for _ in range(50):  # delivery runs off the request path
+        deliveries = ok(http.get("/_emulator/webhooks/deliveries", params={"webhook": hook["id"]})).json()["deliveries"]
+        if deliveries:
+            break
+        time.sleep(0.1)
+    assert deliveries and deliveries[0]["callId"] == call["id"]
+    ok(http.post(f"/_emulator/webhooks/deliveries/{deliveries[0]['id']}/redeliver"), 202)
+    ok(http.delete(f"/_emulator/webhooks/{hook['id']}"), 204)
+
+
 WRITES = {
     "scheduleCall": schedule_call,
     "batchScheduleCalls": batch_schedule,
@@ -215,6 +234,9 @@ WRITES = {
     "connectWebCall": web_call,
     "disconnectWebCall": web_call,
     "connectPublicWebCall": web_call,
+    "addWebhook": webhooks,
+    "redeliver": webhooks,
+    "deleteWebhook": webhooks,
 }
 CASES = list(dict.fromkeys(WRITES.values()))
 

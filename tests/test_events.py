@@ -194,3 +194,20 @@ def test_an_intervention_reschedules_the_calls_events():
         assert events[-1]["at"] == "2025-12-01T12:00:01.000Z"
         assert sum(e["type"] == "call.ended" for e in events) == 1
         assert "call.summary_ready" not in [e["type"] for e in events]
+
+
+def test_an_intervention_at_an_instant_already_released_still_ends_the_stream():
+    """Under a frozen clock a call created now has its first events released
+    at once; hanging it up at the same instant must still release its end
+    (and webhooks for it), not skip events at an instant already passed."""
+    from fastapi.testclient import TestClient
+
+    from .conftest import make_app
+
+    with TestClient(make_app()) as c:
+        call = c.post("/_emulator/calls", json={"tenant": "org_abc123", "startDelay": 0, "ringAt": 0, "answerAt": 1, "talkFor": "1h"}).json()
+        assert c.post(f"/_emulator/calls/{call['id']}/actions", json={"action": "hangup"}).status_code == 200
+        events = c.get("/_emulator/events", params={"callId": call["id"]}).json()["events"]
+        types = [e["type"] for e in events]
+        assert types[-1] == "call.ended" and events[-1]["data"]["status"] == "cancelled"
+        assert types.count("participant.joined") == types.count("participant.left")

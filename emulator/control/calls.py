@@ -143,6 +143,12 @@ class CallSummary(BaseModel):
     contactPhone: str
     room: str | None
     createdAt: str
+    direction: str
+    agentId: str
+    agentName: str
+    startedAt: str | None = Field(description="When it started connecting; null while waiting")
+    endedAt: str | None
+    duration: float = Field(description="Seconds since it started, up to the tenant's now or its end")
 
 
 class CallList(BaseModel):
@@ -296,6 +302,12 @@ async def list_calls(
                 contactPhone=record.plan.contact_phone,
                 room=record.plan.room,
                 createdAt=iso(record.plan.created_at),
+                direction=record.plan.direction,
+                agentId=record.plan.agent_id,
+                agentName=record.plan.agent_name,
+                startedAt=iso(snap.started_at) if snap else None,
+                endedAt=iso(snap.ended_at) if snap else None,
+                duration=round(snap.duration, 3) if snap else 0.0,
             )
         )
         if len(out) == limit:
@@ -326,7 +338,7 @@ async def get_call(request: Request, callId: str = CallId) -> Response:
     return json_response(call_out(engine, record, engine.now(record.plan.tenant)))
 
 
-Action = Literal["answer", "hangup", "fail", "drop", "no_answer", "busy", "cancel", "start"]
+Action = Literal["answer", "hangup", "fail", "drop", "no_answer", "busy", "cancel", "start", "remove_agent"]
 
 
 class ActionIn(BaseModel):
@@ -334,7 +346,8 @@ class ActionIn(BaseModel):
     action: Action = Field(
         description="answer: the callee picks up now. hangup: ends now (completed if answered, else cancelled). "
         "fail: failed now with `reason` (default network_error). drop: an answered call fails now with call_dropped. "
-        "no_answer / busy: an unanswered call ends so now. cancel: cancelled now. start: a waiting call starts connecting now."
+        "no_answer / busy: an unanswered call ends so now. cancel: cancelled now. start: a waiting call starts connecting now. "
+        "remove_agent: the AI agent of an active call is muted and a human takes over (Trillet's remove-agent, for any vendor)."
     )
     reason: str | None = Field(None, min_length=1, max_length=200, description="failureReason for fail")
 
@@ -358,6 +371,13 @@ def _force(engine: Engine, record: CallRecord, body: ActionIn, now: float) -> No
         if not waiting:
             raise ControlError(409, f"Call {record.plan.id} is {status}: only a waiting call can be started")
         engine.intervene(record, "start", now=now, source="control")
+    elif action == "remove_agent":
+        if not answered:
+            raise ControlError(409, f"Call {record.plan.id} is {status}: only an active call's agent can be removed")
+        agent = next((p for p in snap.participants if p.kind == "agent" and p.muted_at is None), None)
+        if agent is None:
+            raise ControlError(409, f"Call {record.plan.id} has no agent left to remove")
+        engine.intervene(record, "mute", identity=agent.identity, source="control", now=now)
     elif action == "drop":
         if not answered:
             raise ControlError(409, f"Call {record.plan.id} is {status}: only an active call can be dropped")
@@ -377,7 +397,7 @@ def _force(engine: Engine, record: CallRecord, body: ActionIn, now: float) -> No
 @router.post(
     "/calls/{callId}/actions",
     operation_id="forceTransition",
-    summary="Force a transition now: answer, hang up, fail, drop, no answer, busy, cancel, start",
+    summary="Force a transition now: answer, hang up, fail, drop, no answer, busy, cancel, start, remove the agent",
     response_model=CallOut,
     responses={**errors.BAD_REQUEST, **ONE, **errors.CONFLICT},
 )

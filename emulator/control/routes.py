@@ -7,7 +7,7 @@ from fastapi import APIRouter, Path, Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from emulator.control import calls, clock, errors, events, faults, journal, state, tenants, webhooks
+from emulator.control import calls, clock, errors, events, faults, journal, state, tenants, vendor_view, webhooks
 from emulator.control.errors import ControlError
 from emulator.web import get_engine, json_response
 
@@ -50,4 +50,4 @@ async def spec(request: Request, name: str = Path(description="heppu, trillet or
 
 
 # Everything under /_emulator, in the order the control spec lists them.
-ROUTERS = [router, clock.router, tenants.router, calls.router, faults.router, journal.router, state.router, events.router, webhooks.router]
+ROUTERS = [router, clock.router, tenants.router, calls.router, vendor_view.router, faults.router, journal.router, state.router, events.router, webhooks.router]

@@ -114,10 +114,22 @@ class Scheduler:
         tracked = self._calls.get(record.plan.id)
         if tracked is None:
             return
+        before = [(e.type, e.data) for e in tracked.timeline.events if e.at == tracked.cursor]
         tracked.timeline = timeline(record.plan, record.interventions)
         tracked.version = len(record.interventions)
-        self._schedule_call(record.plan.id)
-        self.release(record.plan.tenant)
+        # An intervention at the instant already released (a frozen clock:
+        # created, then cancelled at the same now) adds events at that
+        # instant: they are due now, not skipped.
+        plan = record.plan
+        for e in [e for e in tracked.timeline.events if e.at == tracked.cursor]:
+            if (e.type, e.data) in before:
+                before.remove((e.type, e.data))
+            else:
+                self._emit(plan.tenant, plan.id, plan.room, e)
+        self._ended(tracked, tracked.cursor)
+        if plan.id in self._calls:
+            self._schedule_call(plan.id)
+        self.release(plan.tenant)
 
     def after_end(self, record: "CallRecord", kind: str) -> None:
         """Run handler `kind` when the call ends."""
@@ -225,12 +237,16 @@ class Scheduler:
         plan = t.record.plan
         for e in events:
             self._emit(plan.tenant, plan.id, plan.room, e)
+        self._ended(t, at)
+        self._schedule_call(call_id)
+        return 1
+
+    def _ended(self, t: _Tracked, at: float) -> None:
+        """Run what waits on the call's end, once it has ended by `at`."""
         if t.timeline.ended and t.timeline.events[-1].at <= at:
             kinds, t.after_end = t.after_end, []
             for kind in kinds:
                 self._run_handler(kind, t.record, at)
-        self._schedule_call(call_id)
-        return 1
 
     def _run_handler(self, kind: str, record: "CallRecord", at: float) -> None:
         handler = self.handlers.get(kind)

@@ -99,7 +99,7 @@ def timeline(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
     # The room is open from connect until the end: who joined before the end
     # leaves when removed, or at the end.
     for p in joined(plan, c, started, answered, cut, present=False):
-        if ended and p.joined_at >= end:
+        if ended and p.joined_at > end:
             continue
         who = {"identity": p.identity, "name": p.name, "kind": p.kind}
         add(p.joined_at, "participant.joined", "participant.joined", who)

@@ -12,6 +12,9 @@ from emulator.http import fast
 from emulator.http.context import SCOPE_KEY, resolve
 
 CONTROL_PREFIX = "/_emulator"
+# Marks a request the emulator makes to itself (the dashboard's vendor view):
+# routed like any other, but no fault applies and the journal skips it.
+INTERNAL = "emulator.internal"
 
 
 class VendorLayer:
@@ -42,7 +45,7 @@ class VendorLayer:
             await send(message)
 
         try:
-            if provider is not None and state.faults.rules:
+            if provider is not None and state.faults.rules and not scope.get(INTERNAL):
                 template = route_template(app, scope)
                 fault, answered = await inject(state.faults, provider, tenant, template, scope, receive, recorded)
                 if answered:
@@ -53,9 +56,10 @@ class VendorLayer:
             else:
                 await self.app(scope, receive, recorded)
         finally:
-            route = scope.get("route")
-            state.journal.record(
-                at, scope["method"], path, scope["query_string"], provider.name if provider else None, tenant,
-                getattr(route, "path", None) if route is not None else template, status,
-                time.perf_counter() - started, fault,
-            )
+            if not scope.get(INTERNAL):
+                route = scope.get("route")
+                state.journal.record(
+                    at, scope["method"], path, scope["query_string"], provider.name if provider else None, tenant,
+                    getattr(route, "path", None) if route is not None else template, status,
+                    time.perf_counter() - started, fault,
+                )

@@ -8,6 +8,8 @@ from typing import Any, Callable
 from fastapi import APIRouter
 
 from emulator.core.generate import CallStyle
+from emulator.core.plan import CallPlan
+from emulator.core.tenants import Tenant
 
 
 class VendorError(Exception):
@@ -42,6 +44,11 @@ class Provider:
     webhook: object | None = None  # events.webhooks.WebhookKind
     # GET operations served straight from the request layer (emulator.http.fast).
     fast_operations: tuple[str, ...] = ()
+    # How a client of this vendor reads one call: (operationId, path) of each
+    # GET that shows it, and the headers a tenant's key goes in. The
+    # dashboard's vendor view replays these reads through the real routes.
+    call_reads: Callable[[CallPlan], list[tuple[str, str]]] | None = None
+    credentials: Callable[[Tenant], dict[str, str]] | None = None
 
     def owns(self, path: str) -> bool:
         return path.startswith(self.prefixes)

@@ -30,6 +30,8 @@ PROVIDER = Provider(
     webhook=_webhook(),
     attach=lambda engine: _attach(engine),
     fast_operations=("getCall",),
+    call_reads=lambda plan: [("getCall", f"/api/v1/calls/{plan.id}")],
+    credentials=lambda tenant: {"x-api-key": tenant.keys[0]},
 )
 
 

@@ -30,4 +30,8 @@ PROVIDER = Provider(
     webhook=_webhook(),
     required_headers=("x-workspace-id",),
     fast_operations=("getActiveCall", "listActiveCalls"),
+    # Live calls are read by room; every call, live or ended, from history.
+    call_reads=lambda plan: ([("getActiveCall", f"/v2/api/active-calls/{plan.room}")] if plan.room else [])
+    + [("getCallHistory", f"/v2/api/call-history/{plan.id}")],
+    credentials=lambda tenant: {"x-api-key": tenant.keys[0], "x-workspace-id": tenant.id},
 )
