@@ -157,7 +157,7 @@ class DoorMiddleware:
             return receive
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
-            raise Refused(413, f"Request body too large (limit {limits.MAX_BODY_BYTES} bytes)")
+            raise Refused(413, f"Request body too large: {int(declared)} bytes (limit {limits.MAX_BODY_BYTES})")
         body = await _read_body(receive)
         scope["emulator.body_read"] = True
         if body is None:
@@ -181,7 +181,7 @@ async def _read_body(receive) -> bytes | None:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limits.MAX_BODY_BYTES:
-            raise Refused(413, f"Request body too large (limit {limits.MAX_BODY_BYTES} bytes)", {"Connection": "close"})
+            raise Refused(413, f"Request body too large: over {limits.MAX_BODY_BYTES} bytes (limit {limits.MAX_BODY_BYTES})", {"Connection": "close"})
         chunks.append(chunk)
         if not message.get("more_body"):
             return b"".join(chunks)

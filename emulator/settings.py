@@ -21,7 +21,7 @@ class WebhookSetting(BaseModel):
     """A webhook endpoint registered at start (the `webhooks` section of a config file)."""
 
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(pattern=r"^https?://[^/ \t\r\n]+", description="Absolute http(s) URL of the receiver")
+    url: str = Field(pattern=r"^https?://[\x21-\x2e\x30-\x7e]+([/?#][\x21-\x7e]*)?$", description="Absolute http(s) URL of the receiver")
     tenant: str | None = Field(None, description="Only this tenant's events (default: every tenant)")
     kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant)")
     events: list[str] | None = Field(None, description="Event names to send (default: the kind's defaults)")

@@ -25,6 +25,8 @@ PARAMS = {
     "tenantId": "org_abc123",
     "faultId": "fault_1",
     "name": "heppu",
+    "deliveryId": "dlv_000000001",
+    "webhookId": "wh_000001",
 }
 PATH_VARIANTS = ["{}", "{}/", "{}%2f", "{}%00", "{}/..", "{}?%ff=%fe"]
 ID_VARIANTS = ["x" * 4000, "%F0%9F%98%80", "%ED%A0%80", "..%2F..", "null"]

@@ -30,9 +30,9 @@ def world():
         for tenant_id, style in ((ORG, HEPPU_STYLE), (TRILLET_WORKSPACE, TRILLET_STYLE)):
             tenant = engine.tenants.get(tenant_id)
             agent = [a for a in tenant.agents if a.type == "voice" and a.phone_numbers][i % 2]
-            record = engine.create_call(tenant=tenant, agent=agent, style=style, contact_phone=f"+1415555{i % 7:04d}")
+            record = engine.create_call(tenant=tenant, agent=agent, style=style, now=clock.now(), contact_phone=f"+1415555{i % 7:04d}")
             if i % 9 == 0:
-                engine.intervene(record, "end", status="cancelled", source="api")
+                engine.intervene(record, "end", status="cancelled", source="api", now=clock.now())
         clock.advance(3)
     with TestClient(app) as client:
         yield app, client, start

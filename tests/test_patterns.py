@@ -49,7 +49,8 @@ def test_every_pattern_uses_only_portable_syntax(name, where, pattern):
 
 
 def spec_pattern(vendor: str, prop: str) -> str:
-    found = {p for where, p in patterns(SPECS[vendor]) if f"/properties/{prop}/" in where + "/"}
+    # Request-body fields only (a query parameter may have a field of the same name).
+    found = {p for where, p in patterns(SPECS[vendor]) if f"/properties/{prop}/" in where + "/" and "/parameters/" not in where}
     assert len(found) == 1, found
     return found.pop()
 

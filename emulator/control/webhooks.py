@@ -16,7 +16,7 @@ from emulator.web import json_response
 
 router = APIRouter(prefix="/_emulator", tags=["Webhooks"], dependencies=CONTROL_DEPENDENCIES)
 
-URL_PATTERN = r"^https?://[^/ \t\r\n]+"
+URL_PATTERN = r"^https?://[\x21-\x2e\x30-\x7e]+([/?#][\x21-\x7e]*)?$"
 
 
 class FaultsIn(BaseModel):

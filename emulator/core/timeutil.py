@@ -31,7 +31,7 @@ MAX_INSTANT = 253_370_764_800.0  # 9999-01-01T00:00:00Z, excluded
 # spec pattern (the same in ECMA and Python regexes) and checked the same.
 INSTANT_YEARS = (1970, 9998)
 INSTANT_RANGE = "in the years 1970 to 9998"
-INSTANT_PATTERN = r"^(?:19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-"
+INSTANT_PATTERN = r"^(19[7-9][0-9]|[2-8][0-9]{3}|9[0-8][0-9]{2}|99[0-8][0-9]|999[0-8])-.*$"
 
 
 class InstantOutOfRange(ValueError):

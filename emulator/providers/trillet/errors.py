@@ -13,8 +13,12 @@ from emulator.web import MAX_BODY_BYTES, MSG_UNSUPPORTED
 EXAMPLES = json.loads((default_dir() / "examples" / "trillet.json").read_text())
 
 
+# RFC 9110's names where Python's phrases are older.
+_NAMES = {413: "Payload Too Large"}
+
+
 def error_body(status: int, message: str, extra: dict) -> dict:
-    return {"error": extra.get("error") or HTTPStatus(status).phrase, "message": message}
+    return {"error": extra.get("error") or _NAMES.get(status) or HTTPStatus(status).phrase, "message": message}
 
 
 def _error(description: str, example_message: str, status: int) -> dict:
