@@ -1,6 +1,7 @@
-"""LiveKit webhooks, the pure part: an emulator event and its call become
-WebhookEvent messages, and the request LiveKit would send is accepted by
-livekit.api.WebhookReceiver (and refused once a byte changes)."""
+"""LiveKit webhooks: an emulator event and its call become WebhookEvent
+messages, and the request LiveKit would send is accepted by
+livekit.api.WebhookReceiver (and refused once a byte changes); delivered to a
+real receiver registered with kind `livekit`, in every clock mode."""
 
 from __future__ import annotations
 
