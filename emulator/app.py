@@ -37,6 +37,7 @@ from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
 from emulator.providers.livekit import router as LIVEKIT_ROUTER
+from emulator.providers.livekit.webhooks import KIND as LIVEKIT_WEBHOOK
 from emulator.providers.trillet import PROVIDER as TRILLET
 from emulator.settings import LOCAL_ORIGINS, Settings
 
@@ -177,9 +178,9 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.events = EventHub()
     app.state.engine = build_engine(settings)
     app.state.events.attach(app.state.engine)
-    app.state.webhooks = Webhooks(
-        app.state.events, lambda: app.state.engine, {p.webhook.name: p.webhook for p in PROVIDERS if p.webhook is not None}, seed=settings.seed
-    )
+    # LiveKit is no Provider (no vendor spec) but its rooms send webhooks too.
+    kinds = [p.webhook for p in PROVIDERS if p.webhook is not None] + [LIVEKIT_WEBHOOK]
+    app.state.webhooks = Webhooks(app.state.events, lambda: app.state.engine, {k.name: k for k in kinds}, seed=settings.seed)
     install_configured_webhooks(app)
     app.state.build_engine = build_engine  # reset and import rebuild the engine without importing the app
     app.state.providers = {p.name: p for p in PROVIDERS}

@@ -23,7 +23,7 @@ class WebhookSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
     url: str = Field(pattern=r"^https?://[\x21-\x2e\x30-\x7e]+([/?#][\x21-\x7e]*)?$", description="Absolute http(s) URL of the receiver")
     tenant: str | None = Field(None, description="Only this tenant's events (default: every tenant)")
-    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant)")
+    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant; livekit only when named)")
     events: list[str] | None = Field(None, description="Event names to send (default: the kind's defaults)")
     secret: str | None = Field(None, description="Signs each delivery (HMAC-SHA256)")
 

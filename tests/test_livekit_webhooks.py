@@ -1,17 +1,22 @@
-"""LiveKit webhooks, the pure part: an emulator event and its call become
-WebhookEvent messages, and the request LiveKit would send is accepted by
-livekit.api.WebhookReceiver (and refused once a byte changes)."""
+"""LiveKit webhooks: an emulator event and its call become WebhookEvent
+messages, and the request LiveKit would send is accepted by
+livekit.api.WebhookReceiver (and refused once a byte changes); delivered to a
+real receiver registered with kind `livekit`, in every clock mode."""
 
 from __future__ import annotations
 
+import time
+
+import httpx
 import pytest
 from livekit import api
 
 from emulator.core.timeutil import iso_millis
 from emulator.providers.livekit import webhooks
+from emulator.testing import Emulator
 
 from .conftest import Driver, make_app
-from .livekit_helpers import ACME, DEV
+from .livekit_helpers import ACME, DEV, HEPPU, heppu_call
 
 MAGIC = "+15005550001"  # answered 5 s after it starts, talks 60 s
 
@@ -84,3 +89,112 @@ def test_body_is_protojson_lower_camel(call):
     (msg,) = webhooks.webhook_events(event(call, "call.status_changed", call.plan.start_at, status="connecting"), call)
     text = webhooks.body(msg).decode()
     assert '"creationTime":"' in text and '"emptyTimeout":300' in text and "creation_time" not in text
+
+
+# -- delivered: a real receiver, a real server, every clock mode ---------------
+
+from .test_webhooks import NOW, SHORT, Receiver  # noqa: E402
+
+ORG = "org_abc123"  # signs with its first LiveKit pair, ACME
+
+
+def _verified(receiver: Receiver, room: str, pair=ACME) -> list:
+    """Every POST for `room`, each verified as livekit-api verifies it."""
+    check = api.WebhookReceiver(api.TokenVerifier(*pair))
+    out = []
+    for r in list(receiver.requests):
+        h = {k.lower(): v for k, v in r["headers"].items()}
+        assert h["content-type"] == "application/webhook+json"
+        msg = check.receive(r["raw"].decode(), h["authorization"])
+        if msg.room.name == room:
+            out.append(msg)
+    return out
+
+
+def _wait_finished(receiver: Receiver, room: str) -> list:
+    receiver.wait(lambda rs: any(r["json"]["event"] == "room_finished" and r["json"]["room"]["name"] == room for r in rs))
+    return _verified(receiver, room)
+
+
+def _assert_room_lifecycle(msgs: list, room: str) -> None:
+    names = [m.event for m in msgs]
+    assert names[0] == "room_started" and names[-1] == "room_finished" and names.count("room_started") == names.count("room_finished") == 1, names
+    joined = [i for i, n in enumerate(names) if n == "participant_joined"]
+    left = [i for i, n in enumerate(names) if n == "participant_left"]
+    assert len(joined) == len(left) >= 2, names  # the agent and the caller
+    assert max(joined) < min(left), names
+    for i in joined:  # each join is followed by its track
+        assert names[i + 1] == "track_published" and msgs[i + 1].participant.identity == msgs[i].participant.identity
+        assert msgs[i + 1].track.sid == msgs[i].participant.tracks[0].sid
+    assert {msgs[i].participant.identity for i in joined} == {msgs[i].participant.identity for i in left}
+    assert all(msgs[i].participant.state == api.ParticipantInfo.State.DISCONNECTED for i in left)
+    assert all(m.room.name == room for m in msgs) and len({m.id for m in msgs}) == len(msgs)
+    assert [m.created_at for m in msgs] == sorted(m.created_at for m in msgs)
+
+
+def _register(emu, url: str, **extra) -> dict:
+    r = httpx.post(emu.url + "/_emulator/webhooks", json={"url": url, "tenant": ORG, "kind": "livekit", **extra})
+    assert r.status_code == 201, r.text
+    return r.json()
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.close()
+
+
+def test_realtime_default_a_controlled_call_sends_its_room_lifecycle(receiver):
+    with Emulator() as emu:  # the default: realtime clock, demo traffic on
+        _register(emu, receiver.url)
+        call = emu.control.create_call(ORG, **SHORT)
+        msgs = _wait_finished(receiver, call.plan.room)
+        _assert_room_lifecycle(msgs, call.plan.room)
+
+
+def test_scaled_heppu_outbound_call_room_is_its_room_id(receiver):
+    with Emulator(clock="scaled", speed=40.0) as emu:
+        _register(emu, receiver.url, secret="s3cret")
+        created = heppu_call(emu.url)
+        msgs = _wait_finished(receiver, emu.control.call(created["id"]).plan.room)
+        room_id = httpx.get(f"{emu.url}/api/v1/calls/{created['id']}", headers=HEPPU).json()["data"]["roomId"]
+        assert room_id and msgs[0].room.name == room_id  # the room Heppu's Get Call names
+        _assert_room_lifecycle(msgs, room_id)
+        # With a secret the emulator's HMAC rides along; LiveKit's JWT is still the one that signs.
+        raw = next(r for r in receiver.requests if r["json"]["room"]["name"] == room_id)
+        assert raw["headers"].get("X-Emulator-Signature", "").startswith("v1=")
+
+
+def test_manual_each_webhook_is_sent_at_the_instant_the_room_changes(receiver):
+    config = [{"url": receiver.url, "tenant": ORG, "kind": "livekit"}]  # the config file's webhooks section
+    with Emulator(clock="manual", now=NOW, webhooks=config) as emu:
+        call = emu.control.create_call(ORG, **SHORT)
+        room = call.plan.room
+        time.sleep(0.3)
+        assert _verified(receiver, room) == []  # waiting to start: no room yet
+        emu.control.advance(SHORT["startDelay"] + 0.05)
+        receiver.wait(lambda rs: any(r["json"]["event"] == "room_started" for r in rs))
+        time.sleep(0.3)
+        early = [m.event for m in _verified(receiver, room)]
+        assert early[0] == "room_started" and "room_finished" not in early and "participant_left" not in early
+        emu.control.advance(5)
+        msgs = _wait_finished(receiver, room)
+        _assert_room_lifecycle(msgs, room)
+        got = emu.control.call(call.id)
+        assert msgs[0].created_at == int(got.plan.start_at)
+        deliveries = httpx.get(emu.url + "/_emulator/webhooks/deliveries", params={"callId": call.id}).json()["deliveries"]
+        assert [d["event"] for d in deliveries] == [m.event for m in msgs] and {d["status"] for d in deliveries} == {"delivered"}
+        # Queued at the instants of the room's changes: started when the call started, finished when it ended.
+        assert deliveries[0]["at"] == got.snapshot.startedAt and deliveries[-1]["at"] == got.snapshot.endedAt
+
+
+def test_an_agent_hung_up_call_finishes_its_room(receiver):
+    with Emulator(clock="manual", now=NOW) as emu:
+        _register(emu, receiver.url, events=["room_started", "room_finished"])
+        call = emu.control.create_call(ORG, ringAt=0.1, answerAt=0.3, talkFor=600, startDelay=0.1)
+        emu.control.advance(2)
+        emu.control.act(call.id, "hangup")
+        emu.control.advance(1)
+        msgs = _wait_finished(receiver, call.plan.room)
+        assert [m.event for m in msgs] == ["room_started", "room_finished"]  # only what the endpoint asked for

@@ -39,7 +39,7 @@ class WebhookIn(BaseModel):
     )
     url: str = Field(pattern=URL_PATTERN, max_length=2000, description="Absolute http(s) URL of the receiver")
     tenant: str | None = Field(None, description="Only this tenant's events (default: every tenant)")
-    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant)")
+    kind: Literal["heppu", "trillet", "livekit"] | None = Field(None, description="Payload kind (default: the vendor of each event's tenant; livekit only when named)")
     events: list[str] | None = Field(None, min_length=1, description="Event names to send (default: the kind's defaults)")
     secret: str | None = Field(None, min_length=1, max_length=500, description="Signs each delivery: X-Emulator-Signature (HMAC-SHA256)")
     timeout: float = Field(5.0, gt=0, le=60, description="Seconds to wait for the receiver")

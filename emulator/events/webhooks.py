@@ -15,7 +15,9 @@ the payloads a receiver gets, POSTed per endpoint in event order.
 - Signing (the emulator's scheme, no vendor documents one for this): with a
   secret, `X-Emulator-Signature: v1=<hex HMAC-SHA256 of "<timestamp>.<raw
   body>">` and `X-Emulator-Timestamp: <unix seconds>`; a kind may add its
-  vendor's header too.
+  vendor's header too. A kind whose vendor signs every request itself
+  (LiveKit: a JWT over the body's SHA-256, with the tenant's key pair) gives
+  `request_headers`, computed at each attempt over the exact bytes sent.
 - Faults (per endpoint, seeded): drop (never sent), delay (seconds before
   sending), duplicate (sent twice), reorder (swapped with the next one).
 """
@@ -61,6 +63,10 @@ class WebhookKind:
     # (secret, raw body) -> extra headers the vendor documents
     sign: Callable[[str, bytes], dict[str, str]] | None = None
     vendor: str | None = None  # tenants of this vendor get this kind by default
+    # (engine, tenant id, raw body) -> the vendor's own headers, sent whether
+    # or not the endpoint has a secret (they override Content-Type/User-Agent).
+    # Computed per attempt: a signature with an expiry stays fresh on retries.
+    request_headers: Callable[[object, str, bytes], dict[str, str]] | None = None
 
 
 @dataclass
@@ -255,12 +261,14 @@ class Webhooks:
 
     def headers(self, ep: Endpoint, d: Delivery) -> dict[str, str]:
         h = {"Content-Type": "application/json", "User-Agent": "call-emulator-webhooks", "X-Emulator-Event-Id": d.event_id, "X-Emulator-Event": d.event, "X-Emulator-Delivery": d.id}
+        kind = self.kinds.get(ep.kind or "")
+        if kind is not None and kind.request_headers is not None:
+            h.update(kind.request_headers(self.engine(), d.tenant, d.body))
         if ep.secret:
             ts = str(int(time.time()))
             mac = hmac.new(ep.secret.encode(), ts.encode() + b"." + d.body, hashlib.sha256).hexdigest()
             h["X-Emulator-Timestamp"] = ts
             h["X-Emulator-Signature"] = f"v1={mac}"
-            kind = self.kinds.get(ep.kind or "")
             if kind is not None and kind.sign is not None:
                 h.update(kind.sign(ep.secret, d.body))
         return h

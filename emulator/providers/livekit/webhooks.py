@@ -3,8 +3,11 @@ emulator event is, their WebhookEvent messages, and the request LiveKit
 sends (JSON body, a bare JWT in Authorization carrying the body's sha256),
 so livekit.api.WebhookReceiver accepts it.
 
-Pure: an event and its call in, messages and bytes out; delivery belongs to
-the events layer."""
+`webhook_events`, `body` and `request` are pure (an event and its call in,
+messages and bytes out). `KIND` hands them to the events layer, which
+delivers them to endpoints registered with kind `livekit`: the payload is the
+message as protojson (serialised there exactly as `body` does), and each
+attempt is signed with the tenant's first LiveKit key pair."""
 
 from __future__ import annotations
 
@@ -20,6 +23,7 @@ from livekit.protocol.webhook import WebhookEvent
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.store import CallRecord
 from emulator.core.timeutil import parse_instant
+from emulator.events.webhooks import WebhookKind
 from emulator.providers.livekit import auth, rooms
 from emulator.providers.livekit.ids import event_id
 
@@ -102,3 +106,30 @@ def request(message: WebhookEvent, key: str, secret: str) -> tuple[bytes, dict[s
     """Body and headers of one webhook POST."""
     b = body(message)
     return b, {"Content-Type": "application/webhook+json", "User-Agent": "LiveKit", "Authorization": authorization(b, key, secret)}
+
+
+def _pair(engine, tenant_id: str):
+    tenant = engine.tenants.get(tenant_id)
+    return tenant.livekit_keys[0] if tenant is not None and tenant.livekit_keys else None
+
+
+def payloads(engine, ev: dict) -> list[tuple[str, dict]]:
+    """(event name, protojson dict) per LiveKit webhook of one emulator event;
+    none for a tenant without a LiveKit key pair to sign them."""
+    record = engine.store.get(ev["callId"]) if ev.get("callId") else None
+    if record is None or _pair(engine, ev["tenant"]) is None:
+        return []
+    # The events layer writes compact JSON of this dict: the bytes of `body`.
+    return [(m.event, json_format.MessageToDict(m)) for m in webhook_events(ev, record)]
+
+
+def request_headers(engine, tenant_id: str, raw: bytes) -> dict[str, str]:
+    """LiveKit's headers for the exact bytes sent, signed with the tenant's first pair."""
+    pair = _pair(engine, tenant_id)
+    if pair is None:
+        return {}
+    return {"Content-Type": "application/webhook+json", "User-Agent": "LiveKit", "Authorization": authorization(raw, pair.key, pair.secret)}
+
+
+# Only for endpoints registered with kind `livekit` (no vendor gets it by default).
+KIND = WebhookKind(name="livekit", events=KINDS, default_events=KINDS, payloads=payloads, request_headers=request_headers)
