@@ -91,6 +91,8 @@ def test_generated_calls_are_active_with_their_callee(emu):
             trillet_rooms.append(r.json()["roomName"])
         emu.control.advance("10m")  # demo traffic materialises as the clock moves
         demo = [c for c in http.get("/_emulator/calls", params={"limit": 1000}).json()["calls"] if c["id"] not in heppu_ids]
+        # Read before the checks move the clock back past these calls' creation.
+        by_room = {c["room"]: c["id"] for c in http.get("/_emulator/calls", params={"limit": 1000}).json()["calls"]}
         checked = {"heppu": 0, "trillet": 0}
         for call_id in heppu_ids + [c["id"] for c in demo if c["tenant"] == "org_abc123"][:8]:  # the key opens Acme only
             answer = answer_instant(plan_of(http, call_id))
@@ -99,7 +101,6 @@ def test_generated_calls_are_active_with_their_callee(emu):
         # The seed's call-abc123 is left out: its room holds only the agent,
         # as the docs' example shows (docs/fidelity.md).
         ours = [c for c in demo if c["tenant"] == TRILLET["x-workspace-id"] and c["room"] != "call-abc123"]
-        by_room = {c["room"]: c["id"] for c in http.get("/_emulator/calls", params={"limit": 1000}).json()["calls"]}
         for room in trillet_rooms + [c["room"] for c in ours][:8]:
             answer = answer_instant(plan_of(http, by_room[room]))
             if answer is not None:
