@@ -13,18 +13,10 @@ from pydantic import BaseModel, Field
 from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES
 from emulator.control.errors import ControlError
+from emulator.core.timeline import EVENT_TYPES
 
 router = APIRouter(prefix="/_emulator", tags=["Events"], dependencies=CONTROL_DEPENDENCIES)
 
-EVENT_TYPES = (
-    "call.created",
-    "call.status_changed",
-    "participant.joined",
-    "participant.left",
-    "transcript.turn",
-    "call.ended",
-    "call.summary_ready",
-)
 
 
 class EventOut(BaseModel):

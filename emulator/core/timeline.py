@@ -25,6 +25,17 @@ from emulator.core.timeutil import iso_millis
 
 # Order of events that share an instant: what a snapshot at that instant
 # shows is the state after all of them.
+# Every event type a call's timeline yields.
+EVENT_TYPES = (
+    "call.created",
+    "call.status_changed",
+    "participant.joined",
+    "participant.left",
+    "transcript.turn",
+    "call.ended",
+    "call.summary_ready",
+)
+
 _RANK = {
     "call.created": 0,
     "call.status_changed": 1,

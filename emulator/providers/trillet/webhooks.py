@@ -11,18 +11,11 @@ import hashlib
 import hmac
 import json
 
+from emulator.core.timeline import EVENT_TYPES
 from emulator.events.webhooks import WebhookKind, instant as _instant
 from emulator.providers.trillet import render
 
-EVENTS = (
-    "call.created",
-    "call.status_changed",
-    "participant.joined",
-    "participant.left",
-    "transcript.turn",
-    "call.ended",
-    "call.summary_ready",
-)
+EVENTS = EVENT_TYPES  # a callback URL gets every event of its call
 
 
 def call_object(s) -> dict:
