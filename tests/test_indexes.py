@@ -147,4 +147,4 @@ def test_the_state_export_is_streamed_in_chunks(world):
 
     state = json.loads(doc)
     assert len(state["calls"]) == len(app.state.engine.store)
-    assert list(state) == ["version", "seed", "clock", "tenantClocks", "tenants", "calls", "streams"]
+    assert list(state) == ["version", "seed", "clock", "tenantClocks", "tenants", "calls", "streams", "scheduler", "webhooks"]
