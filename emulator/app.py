@@ -162,7 +162,12 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     async def lifespan(app: FastAPI):
         # The scheduler runs on the server's loop: it sleeps until the next
         # due instant of whichever engine is current.
-        app.state.events.start(lambda: app.state.engine.scheduler)
+        # With a data dir, what the timer releases (events, demo calls, the
+        # webhook deliveries they queue) is committed as it is released.
+        persistence = app.state.persistence
+        committed = (lambda: persistence.flush(app)) if persistence.enabled and not persistence.read_only else None
+        app.state.events.start(lambda: app.state.engine.scheduler, committed)
+        app.state.webhooks.start()
         try:
             yield
         finally:

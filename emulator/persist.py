@@ -15,6 +15,7 @@ is on disk.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 from pathlib import Path
@@ -24,6 +25,8 @@ from emulator.core.changes import NO_LOG, ChangeLog, apply, register
 from emulator.core.clock import Clock
 from emulator.core.engine import clock_fields
 from emulator.core.sqlite_log import FILE_NAME, DataDirError, SqliteLog
+from emulator.events import stored  # noqa: F401  (registers the webhooks' change types)
+from emulator.events.webhooks import delivery_doc
 
 
 BASELINE = "state.baseline"
@@ -39,7 +42,10 @@ class Persistence:
     def __init__(self, changes: ChangeLog = NO_LOG, *, read_only: bool = False) -> None:
         self.log = changes
         self.read_only = read_only
+        self.closed = False
         self._event_seq = 0
+        self._app = None
+        self._soon = False
 
     @classmethod
     def open(cls, data_dir: Path | None) -> "Persistence":
@@ -81,13 +87,19 @@ class Persistence:
             if collecting:
                 gc.enable()
         gc.freeze()
+        self._event_seq = app.state.engine.scheduler.seq
         if not self.read_only:
             self.attach(app)
+            app.state.webhooks.resume()
         return True
 
     def attach(self, app) -> None:
+        self._app = app
         app.state.engine.attach(self.log)
         app.state.faults.log = self.log
+        if self.log.enabled:
+            app.state.webhooks.changes = self.log
+            app.state.webhooks.commit = self.soon
 
     def rebase(self, app) -> None:
         """The log becomes the app's current state, as one baseline."""
@@ -102,6 +114,10 @@ class Persistence:
                 self.log.append("call.created", plan=record.plan)
                 for iv in record.interventions:
                     self.log.append("call.intervened", call=record.plan.id, intervention=iv)
+            hooks = app.state.webhooks
+            self.log.append("webhooks.counted", **hooks.counters())
+            for d in hooks.pending.values():
+                self.log.append("delivery.queued", delivery=delivery_doc(d, hooks.endpoints[d.endpoint]))
             self.log.flush()
         self.attach(app)
 
@@ -115,9 +131,27 @@ class Persistence:
                 self._event_seq = seq
         self.log.flush()
 
+    def soon(self) -> None:
+        """Commit once the running loop's current step is done: changes made
+        outside requests (webhook deliveries) share one commit."""
+        if self._soon or self.closed:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return  # no loop: the next commit takes them
+        self._soon = True
+        loop.call_soon(self._commit_soon)
+
+    def _commit_soon(self) -> None:
+        self._soon = False
+        if not self.closed:
+            self.flush(self._app)
+
     def close(self) -> None:
         self.log.flush()
         self.log.close()
+        self.closed = True
 
 
 def baseline(app) -> dict:
@@ -220,7 +254,7 @@ def export_document(app) -> bytes:
 def shut_down(app) -> None:
     """Write the export-on-exit file, then commit and close the log."""
     persistence = app.state.persistence
-    if getattr(persistence, "closed", False):
+    if persistence.closed:
         return
     path = app.state.settings.export_on_exit
     try:
@@ -232,4 +266,3 @@ def shut_down(app) -> None:
     finally:
         persistence.flush(app)
         persistence.close()
-        persistence.closed = True

@@ -307,14 +307,17 @@ class Scheduler:
         return best
 
 
-async def drive(current: Callable[[], Scheduler], wake: asyncio.Event) -> None:
+async def drive(current: Callable[[], Scheduler], wake: asyncio.Event, released: Callable[[], None] | None = None) -> None:
     """Release due work for whichever scheduler `current()` returns (the app
     swaps engines on reset and import), sleeping in between. `wake` is set
-    when a job or a clock changes."""
+    when a job or a clock changes. `released()` runs after each release that
+    ran a job, before anything else on the loop sees its events (a data dir
+    commits them there: no request will)."""
     while True:
         wake.clear()
         scheduler = current()
-        scheduler.release()
+        if scheduler.release() and released is not None:
+            released()
         delay = scheduler.delay()
         if delay == 0:
             await asyncio.sleep(0.001)  # let requests in between

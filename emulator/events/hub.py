@@ -76,11 +76,12 @@ class EventHub:
     def clear(self) -> None:
         self._items.clear()
 
-    def start(self, current_scheduler: Callable) -> None:
-        """Drive the scheduler from the running loop (the app's lifespan)."""
+    def start(self, current_scheduler: Callable, released: Callable[[], None] | None = None) -> None:
+        """Drive the scheduler from the running loop (the app's lifespan);
+        `released()` runs after each timer release that ran a job."""
         self._loop = asyncio.get_running_loop()
         self._wake = asyncio.Event()
-        self._task = self._loop.create_task(drive(current_scheduler, self._wake))
+        self._task = self._loop.create_task(drive(current_scheduler, self._wake, released))
 
     async def stop(self) -> None:
         if self._task is not None:

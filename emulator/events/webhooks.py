@@ -20,6 +20,13 @@ the payloads a receiver gets, POSTed per endpoint in event order.
   `request_headers`, computed at each attempt over the exact bytes sent.
 - Faults (per endpoint, seeded): drop (never sent), delay (seconds before
   sending), duplicate (sent twice), reorder (swapped with the next one).
+- Stored (with a data dir): registrations and every pending delivery go
+  into the change log (`changes`) as they change: queued, attempted, settled
+  (emulator.events.stored applies them at start). `commit` asks for those
+  changes to be committed soon, since they happen outside requests. At
+  start the deliveries still pending are sent again with their event id,
+  body and attempt count (at least once: one delivered just before a kill
+  -9 is sent again).
 """
 
 from __future__ import annotations
@@ -33,12 +40,35 @@ import random
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from itertools import count
 from typing import Callable
+
+from emulator.core.changes import NO_LOG
 
 log = logging.getLogger("emulator.webhooks")
 
 EXCERPT = 200
+
+
+def endpoint_doc(ep: "Endpoint") -> dict:
+    """A registration as stored: `Webhooks.add`'s arguments."""
+    f = ep.faults
+    return {
+        "id": ep.id, "url": ep.url, "tenant": ep.tenant, "kind": ep.kind, "events": ep.events, "secret": ep.secret, "timeout": ep.timeout,
+        "max_attempts": ep.max_attempts, "backoff": ep.backoff, "faults": {"drop": f.drop, "delay": f.delay, "duplicate": f.duplicate, "reorder": f.reorder},
+        "source": ep.source,
+    }
+
+
+def delivery_doc(d: "Delivery", ep: "Endpoint") -> dict:
+    """A delivery as stored: what is sent again after a restart (the exact
+    body, the event id, the attempts made so far)."""
+    doc = {
+        "id": d.id, "endpoint": d.endpoint, "url": d.url, "event_id": d.event_id, "event": d.event, "type": d.type, "tenant": d.tenant,
+        "call_id": d.call_id, "at": d.at, "body": d.body.decode(), "attempts": d.attempts, "queued_wall": d.queued_wall, "duplicate_of": d.duplicate_of,
+    }
+    if ep.source == "call":  # a call's callback receiver: made again with it
+        doc["callback"] = {"url": ep.url, "tenant": ep.tenant, "kind": ep.kind}
+    return doc
 
 
 def instant(ev: dict) -> float:
@@ -131,20 +161,31 @@ class Webhooks:
         self.endpoints: dict[str, Endpoint] = {}
         self.log: deque[Delivery] = deque(maxlen=log_size)
         self._by_id: dict[str, Delivery] = {}
-        self._ids = count(1)
-        self._eps = count(1)
+        self._last_delivery = 0  # numbers of dlv_ and wh_ ids, never reused
+        self._last_endpoint = 0
         self._rng = random.Random(seed)
         self._client = None
         self.on_delivered: Callable[[Delivery], None] | None = None  # for measurements
+        # Queued and not settled (delivered, failed, dropped), oldest first:
+        # what a restart sends again.
+        self.pending: dict[str, Delivery] = {}
+        self.changes = NO_LOG  # the change log (a data dir) or nothing
+        self.commit: Callable[[], None] = lambda: None
         hub.subscribe(self._on_event)
 
     # -- endpoints ------------------------------------------------------------
 
     def add(self, url: str, *, tenant=None, kind=None, events=None, secret=None, timeout=5.0, max_attempts=6, backoff=1.0, faults: Faults | None = None, source="api", id=None) -> Endpoint:
+        if id is not None and id.startswith("wh_") and id[3:].isdigit():
+            self._last_endpoint = max(self._last_endpoint, int(id[3:]))
         while id is None or id in self.endpoints:
-            id = f"wh_{next(self._eps):06d}"
+            self._last_endpoint += 1
+            id = f"wh_{self._last_endpoint:06d}"
         ep = Endpoint(id, url, tenant, kind, list(events) if events else None, secret, timeout, max_attempts, backoff, faults or Faults(), source)
         self.endpoints[ep.id] = ep
+        # A call's callback receiver is made again by its call's events.
+        if self.changes.enabled and source != "call":
+            self.changes.append("webhook.added", webhook=endpoint_doc(ep))
         return ep
 
     def remove(self, endpoint_id: str) -> bool:
@@ -153,6 +194,11 @@ class Webhooks:
             return False
         if ep.task is not None:
             ep.task.cancel()
+        for d in [d for d in self.pending.values() if d.endpoint == endpoint_id]:
+            d.status, d.error = "dropped", "webhook removed"
+            del self.pending[d.id]
+        if self.changes.enabled and ep.source != "call":
+            self.changes.append("webhook.removed", id=endpoint_id)
         return True
 
     def clear(self, keep_config: bool = True) -> None:
@@ -207,7 +253,7 @@ class Webhooks:
 
     def _queue(self, ep: Endpoint, ev: dict, name: str, payload: dict, duplicate_of: str | None = None) -> Delivery:
         body = json.dumps(payload, separators=(",", ":")).encode()
-        d = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, ev["id"], name, ev["type"], ev["tenant"], ev["callId"], ev["at"], body, queued_wall=time.time(), duplicate_of=duplicate_of)
+        d = Delivery(self._delivery_id(), ep.id, ep.url, ev["id"], name, ev["type"], ev["tenant"], ev["callId"], ev["at"], body, queued_wall=time.time(), duplicate_of=duplicate_of)
         self._enqueue(ep, d)
         return d
 
@@ -218,10 +264,22 @@ class Webhooks:
         self._by_id[d.id] = d
         if len(ep.queue) >= self.queue_size:
             old = ep.queue.popleft()
-            old.status, old.error = "dropped", "queue full: dropped as the oldest pending delivery"
+            self._settle(old, "dropped", "queue full: dropped as the oldest pending delivery")
             ep.dropped += 1
         ep.queue.append(d)
+        self.pending[d.id] = d
+        if self.changes.enabled:
+            self.changes.append("delivery.queued", delivery=delivery_doc(d, ep))
         self._kick(ep)
+
+    def _settle(self, d: Delivery, status: str, error: str | None = None) -> None:
+        """The delivery is over: delivered, failed or dropped."""
+        d.status = status
+        if error is not None:
+            d.error = error
+        if self.pending.pop(d.id, None) is not None and self.changes.enabled:
+            self.changes.append("delivery.settled", id=d.id, status=status, attempts=d.attempts)
+            self.commit()
 
     def _kick(self, ep: Endpoint) -> None:
         try:
@@ -233,6 +291,10 @@ class Webhooks:
             ep.task = loop.create_task(self._worker(ep))
         ep.wake.set()
 
+    def _delivery_id(self) -> str:
+        self._last_delivery += 1
+        return f"dlv_{self._last_delivery:09d}"
+
     def get(self, delivery_id: str) -> Delivery | None:
         return self._by_id.get(delivery_id)
 
@@ -241,7 +303,7 @@ class Webhooks:
         ep = self.endpoints.get(old.endpoint) if old else None
         if old is None or ep is None:
             return None
-        d = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, old.event_id, old.event, old.type, old.tenant, old.call_id, old.at, old.body, queued_wall=time.time())
+        d = Delivery(self._delivery_id(), ep.id, ep.url, old.event_id, old.event, old.type, old.tenant, old.call_id, old.at, old.body, queued_wall=time.time())
         self._enqueue(ep, d)
         return d
 
@@ -296,13 +358,13 @@ class Webhooks:
                 if f.reorder and ep.queue and self._rng.random() < f.reorder:
                     d, ep.queue[0] = ep.queue[0], d
                 if f.drop and self._rng.random() < f.drop:
-                    d.status, d.error = "dropped", "fault: dropped"
+                    self._settle(d, "dropped", "fault: dropped")
                     continue
                 if f.delay:
                     await asyncio.sleep(f.delay)
             await self._send(ep, d)
             if f.duplicate and self._rng.random() < f.duplicate:
-                twin = Delivery(f"dlv_{next(self._ids):09d}", ep.id, ep.url, d.event_id, d.event, d.type, d.tenant, d.call_id, d.at, d.body, queued_wall=time.time(), duplicate_of=d.id)
+                twin = Delivery(self._delivery_id(), ep.id, ep.url, d.event_id, d.event, d.type, d.tenant, d.call_id, d.at, d.body, queued_wall=time.time(), duplicate_of=d.id)
                 self.log.append(twin)
                 self._by_id[twin.id] = twin
                 await self._send(ep, twin)
@@ -320,13 +382,72 @@ class Webhooks:
                 ok = False
             d.latency_ms = round((time.perf_counter() - started) * 1000, 3)
             if ok:
-                d.status, d.delivered_wall = "delivered", time.time()
+                d.delivered_wall = time.time()
+                self._settle(d, "delivered")
                 if self.on_delivered is not None:
                     self.on_delivered(d)
             elif d.attempts >= ep.max_attempts:
-                d.status = "failed"
+                self._settle(d, "failed")
             else:
+                if self.changes.enabled and d.id in self.pending:
+                    self.changes.append("delivery.attempted", id=d.id, attempts=d.attempts)
+                    self.commit()
                 await asyncio.sleep(min(ep.backoff * 2 ** (d.attempts - 1), 60.0))
+
+    # -- stored (a data dir) ----------------------------------------------------
+
+    def counters(self) -> dict:
+        return {"delivery": self._last_delivery, "endpoint": self._last_endpoint}
+
+    def restore_counters(self, data: dict) -> None:
+        self._last_delivery = max(self._last_delivery, data["delivery"])
+        self._last_endpoint = max(self._last_endpoint, data["endpoint"])
+
+    def restore_endpoint(self, doc: dict) -> None:
+        self.add(**{**doc, "faults": Faults(**doc["faults"])})
+
+    def restore_delivery(self, doc: dict) -> None:
+        """A delivery queued before the restart, pending until a later
+        change settles it; `resume` queues it again."""
+        callback = doc.get("callback")
+        if callback is not None and doc["endpoint"] not in self.endpoints:
+            self.add(callback["url"], tenant=callback["tenant"], kind=callback["kind"], source="call", id=doc["endpoint"])
+        d = Delivery(
+            doc["id"], doc["endpoint"], doc["url"], doc["event_id"], doc["event"], doc["type"], doc["tenant"], doc["call_id"], doc["at"],
+            doc["body"].encode(), attempts=doc["attempts"], queued_wall=doc["queued_wall"], duplicate_of=doc["duplicate_of"],
+        )
+        self.pending[d.id] = d
+        self._last_delivery = max(self._last_delivery, int(d.id.removeprefix("dlv_")))
+
+    def restore_attempts(self, delivery_id: str, attempts: int) -> None:
+        d = self.pending.get(delivery_id)
+        if d is not None:
+            d.attempts = attempts
+
+    def restore_settled(self, delivery_id: str) -> None:
+        self.pending.pop(delivery_id, None)
+
+    def resume(self) -> None:
+        """Queue again, in their order, the restored deliveries still
+        pending (they are sent once the server's loop runs: `start`)."""
+        for d in list(self.pending.values()):
+            if d.id in self._by_id:
+                continue  # queued by this process
+            ep = self.endpoints.get(d.endpoint)
+            if ep is None:
+                del self.pending[d.id]
+                continue
+            if len(self.log) == self.log.maxlen:
+                self._by_id.pop(self.log[0].id, None)
+            self.log.append(d)
+            self._by_id[d.id] = d
+            ep.queue.append(d)
+
+    def start(self) -> None:
+        """On the server's loop: send what was queued before it ran."""
+        for ep in self.endpoints.values():
+            if ep.queue:
+                self._kick(ep)
 
     async def close(self) -> None:
         for ep in self.endpoints.values():
