@@ -1,13 +1,15 @@
 """The scheduler and webhook delivery with 10,000 live calls.
 
-    python bench/events.py [--calls 10000] [--window 30]
+    python bench/events.py [--calls 10000] [--window 30] [--data-dir]
 
 1. realtime clock, 10,000 live calls with nothing due: the scheduler's CPU
    (process CPU seconds per wall second while idle; should be about 0);
 2. realtime clock, 10,000 calls connecting, ringing and talking over the
    window, every event posted to a local receiver (its own process): delay
    from an event's due instant to its delivery (p50, p99) and events
-   delivered per second;
+   delivered per second (with --data-dir, also with every event, queued
+   delivery and delivery settled stored in a data dir, as `serve
+   --data-dir` does);
 3. manual clock, 10,000 calls talking for an hour: wall time to advance the
    clock one hour (every event released, in order, into the outbox).
 
@@ -30,6 +32,7 @@ sys.path.insert(0, ROOT)
 from emulator.app import create_app  # noqa: E402
 from emulator.control.webhooks import WebhookIn, register  # noqa: E402
 from emulator.events.webhooks import instant  # noqa: E402
+from emulator.persist import shut_down, timer_commit  # noqa: E402
 from emulator.settings import Settings  # noqa: E402
 
 WORKSPACE = "69cf4b468d2a8a6a8e39b684"
@@ -61,8 +64,9 @@ def make_calls(app, n: int, **plan) -> None:
     provider = app.state.providers["trillet"]
     tenant = engine.tenants.get(WORKSPACE)
     agent = next(a for a in tenant.agents if a.type == "voice" and a.phone_numbers)
+    now = engine.now(tenant.id)
     for i in range(n):
-        engine.create_call(tenant=tenant, agent=agent, style=provider.style, **{k: (v(i) if callable(v) else v) for k, v in plan.items()})
+        engine.create_call(tenant=tenant, agent=agent, style=provider.style, now=now, **{k: (v(i) if callable(v) else v) for k, v in plan.items()})
 
 
 async def idle_cpu(n: int, seconds: float) -> float:
@@ -81,12 +85,12 @@ async def idle_cpu(n: int, seconds: float) -> float:
     return cpu
 
 
-async def delivery(n: int, window: float) -> None:
+async def delivery(n: int, window: float, data_dir: str | None = None) -> None:
     proc = subprocess.Popen([sys.executable, "-c", RECEIVER], stdout=subprocess.PIPE, text=True)
     try:
         port = int(proc.stdout.readline())
-        app = create_app(Settings(demo=False))
-        app.state.events.start(lambda: app.state.engine.scheduler)
+        app = create_app(Settings(demo=False, data_dir=data_dir))
+        app.state.events.start(lambda: app.state.engine.scheduler, timer_commit(app))
         hooks = app.state.webhooks
         register(app, WebhookIn(url=f"http://127.0.0.1:{port}/hook", tenant=WORKSPACE, kind="trillet"))
         delays: list[float] = []
@@ -112,12 +116,13 @@ async def delivery(n: int, window: float) -> None:
         delays.sort()
         p = lambda q: delays[min(len(delays) - 1, int(q * len(delays)))] * 1000  # noqa: E731
         print(
-            f"delivery: {n} calls, {emitted} events in {elapsed:.1f} s, {len(delays)} delivered "
+            f"delivery{' (data dir)' if data_dir else ''}: {n} calls, {emitted} events in {elapsed:.1f} s, {len(delays)} delivered "
             f"({len(delays) / elapsed:.0f} events/s), due-to-delivery p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms, "
             f"mean {statistics.fmean(delays) * 1000:.1f} ms; {pending} still queued"
         )
         await hooks.close()
         await app.state.events.stop()
+        shut_down(app)
     finally:
         proc.kill()
         proc.wait()
@@ -141,9 +146,15 @@ def main() -> None:
     ap.add_argument("--calls", type=int, default=10_000)
     ap.add_argument("--window", type=float, default=30.0)
     ap.add_argument("--idle", type=float, default=5.0)
+    ap.add_argument("--data-dir", action="store_true", help="measure delivery with a data dir too")
     args = ap.parse_args()
     asyncio.run(idle_cpu(args.calls, args.idle))
     asyncio.run(delivery(args.calls, args.window))
+    if args.data_dir:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            asyncio.run(delivery(args.calls, args.window, tmp))
     advance_hour(args.calls)
 
 

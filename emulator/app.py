@@ -164,9 +164,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
         # due instant of whichever engine is current.
         # With a data dir, what the timer releases (events, demo calls, the
         # webhook deliveries they queue) is committed as it is released.
-        persistence = app.state.persistence
-        committed = (lambda: persistence.flush(app)) if persistence.enabled and not persistence.read_only else None
-        app.state.events.start(lambda: app.state.engine.scheduler, committed)
+        app.state.events.start(lambda: app.state.engine.scheduler, persist.timer_commit(app))
         app.state.webhooks.start()
         try:
             yield

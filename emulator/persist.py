@@ -223,6 +223,16 @@ class CommitMiddleware:
         await self.app(scope, receive, committed)
 
 
+def timer_commit(app):
+    """What the scheduler's timer calls after a release that ran a job: with
+    a data dir, a commit (events, demo calls and the webhook deliveries they
+    queued are then durable before anything reads them); else nothing."""
+    persistence = app.state.persistence
+    if not persistence.enabled or persistence.read_only:
+        return None
+    return lambda: persistence.flush(app)
+
+
 def stored_state_exists(data_dir: Path) -> bool:
     return (Path(data_dir) / FILE_NAME).is_file()
 
