@@ -207,22 +207,31 @@ def stream(url: str, seen: list[dict]) -> None:
 
 
 @pytest.mark.parametrize("clock", [{}, {"clock": "scaled", "speed": 10.0}], ids=["realtime, demo on", "scaled"])
-def test_events_the_timer_emitted_keep_their_numbers_after_kill_9(tmp_path, clock):
+def test_what_the_timer_released_survives_kill_9_event_numbers_and_deliveries(tmp_path, clock):
     settings = {"demo": True, **clock}
+    port = free_port()  # a receiver that is down until the restart
     with server(tmp_path, **settings) as emu:
+        hook(emu, url=f"http://127.0.0.1:{port}/hook", tenant=ORG, events=["call.completed"], backoff=60)
         seen: list[dict] = []
         reader = threading.Thread(target=stream, args=(emu.url, seen), daemon=True)
         reader.start()
         time.sleep(0.3)
-        emu.control.create_call(ORG, **SHORT)
+        call = emu.control.create_call(ORG, **SHORT)
         # The call's events come from the timer: no request follows them.
-        wait_for(lambda: any(e["type"] == "call.ended" and e["tenant"] == ORG for e in seen))
+        wait_for(lambda: any(e["type"] == "call.ended" and e["callId"] == call.id for e in seen))
+        ended = next(e for e in seen if e["type"] == "call.ended" and e["callId"] == call.id)
         last = seen[-1]["seq"]
         assert [e["seq"] for e in seen] == list(range(seen[0]["seq"], last + 1))
         kill(emu)
         reader.join(10)
-    with server(tmp_path, **settings) as emu:
-        emu.control.create_call(ORG, **SHORT)
-        events = wait_for(lambda: [e for e in httpx.get(emu.url + "/_emulator/events").json()["events"] if e["type"] == "call.ended"])
-        assert events[0]["seq"] > last
-        assert all(e["seq"] > last for e in httpx.get(emu.url + "/_emulator/events").json()["events"])
+    receiver = Receiver(port)
+    try:
+        with server(tmp_path, **settings) as emu:
+            # The delivery that call's end queued was stored with it.
+            receiver.wait(lambda rs: any(r["headers"]["x-emulator-event-id"] == ended["id"] for r in rs))
+            emu.control.create_call(ORG, **SHORT)
+            events = wait_for(lambda: [e for e in httpx.get(emu.url + "/_emulator/events").json()["events"] if e["type"] == "call.ended"])
+            assert events[0]["seq"] > last
+            assert all(e["seq"] > last for e in httpx.get(emu.url + "/_emulator/events").json()["events"])
+    finally:
+        receiver.close()
