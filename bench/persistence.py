@@ -91,8 +91,9 @@ def populate(data_dir: Path, stored: int, generated: int = 2000) -> None:
     engine = app.state.engine
     tenant = engine.tenants.get("org_abc123")
     agent = tenant.agent(AGENT)
+    now = engine.now(tenant.id)
     for _ in range(min(stored, generated)):
-        engine.create_call(tenant=tenant, agent=agent, style=PROVIDER.style, contact_phone="+14155550199")
+        engine.create_call(tenant=tenant, agent=agent, style=PROVIDER.style, now=now, contact_phone="+14155550199")
     shut_down(app)
     db = sqlite3.connect(data_dir / "state.sqlite3")
     rows = db.execute("SELECT kind, wall, data FROM changes WHERE kind IN ('call.created', 'stream.counted') ORDER BY seq").fetchall()

@@ -317,7 +317,10 @@ async def drive(current: Callable[[], Scheduler], wake: asyncio.Event, released:
         wake.clear()
         scheduler = current()
         if scheduler.release() and released is not None:
-            released()
+            try:
+                released()
+            except Exception:  # a failed commit (disk full...) must not stop time
+                log.exception("committing what the timer released failed")
         delay = scheduler.delay()
         if delay == 0:
             await asyncio.sleep(0.001)  # let requests in between
