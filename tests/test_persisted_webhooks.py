@@ -195,6 +195,28 @@ def test_a_failing_receiver_gets_the_same_delivery_after_a_restart_with_its_atte
         receiver.close()
 
 
+def test_a_reset_keeps_the_configured_receivers_pending_deliveries(tmp_path):
+    port = free_port()
+    config = json.dumps([{"url": f"http://127.0.0.1:{port}/hook", "tenant": ORG}])
+    with server(tmp_path, clock="manual", now=NOW, webhooks=config) as emu:
+        emu.control.create_call(ORG, **SHORT)
+        emu.control.advance(5)
+        [pending] = wait_for(lambda: [d for d in deliveries(emu) if d["attempts"]])
+        r = httpx.post(emu.url + "/_emulator/reset", json={})
+        assert r.status_code == 200, r.text
+        # The reset stored a new baseline; the configured receiver and what
+        # it still has to receive follow it.
+        kill(emu)
+    receiver = Receiver(port)
+    try:
+        with server(tmp_path, clock="manual", webhooks=config):
+            got = receiver.wait(lambda rs: rs)
+            assert got[0]["headers"]["x-emulator-event-id"] == pending["eventId"]
+            assert got[0]["headers"]["x-emulator-delivery"] == pending["id"]
+    finally:
+        receiver.close()
+
+
 def stream(url: str, seen: list[dict]) -> None:
     """An SSE client: every event it is sent, until the server dies."""
     try:
