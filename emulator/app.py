@@ -31,7 +31,7 @@ from emulator.door import DoorMiddleware
 from emulator.failsafe import FailsafeMiddleware, atomic_writes
 from emulator.events.hub import EventHub
 from emulator.events.webhooks import Webhooks
-from emulator.http.fast import FastRoutes
+from emulator.http.fast import FastPath, FastRoutes
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
@@ -204,6 +204,8 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
         app.include_router(router)
     ui.install(app)
     install_error_handlers(app)
+    # The short path for polled GETs, inside the failsafe like the router.
+    app.add_middleware(FastPath)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck

@@ -8,7 +8,6 @@ import time
 
 from emulator.control.faults import inject
 from emulator.control.scope import route_template
-from emulator.http import fast
 from emulator.http.context import SCOPE_KEY, resolve
 
 CONTROL_PREFIX = "/_emulator"
@@ -50,11 +49,7 @@ class VendorLayer:
                 fault, answered = await inject(state.faults, provider, tenant, template, scope, receive, recorded)
                 if answered:
                     return
-            short = state.fast_routes.match(provider, scope) if provider is not None and state.fast_routes else None
-            if short is not None:
-                await fast.serve(provider, *short, scope, receive, recorded)
-            else:
-                await self.app(scope, receive, recorded)
+            await self.app(scope, receive, recorded)
         finally:
             if not scope.get(INTERNAL):
                 route = scope.get("route")
