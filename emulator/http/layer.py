@@ -21,7 +21,10 @@ class VendorLayer:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if scope["path"].startswith(CONTROL_PREFIX):
+            scope["app"].state.control.load()
             return await self.app(scope, receive, send)
         app = scope["app"]
         state = app.state
