@@ -72,6 +72,7 @@ class Persistence:
         gc.disable()
         try:
             scheduler = restore_baseline(app, first.data)
+            app.state.engine.store.plans.rows = self.log  # plans are read from their rows
             for change in changes:
                 apply(app.state, change)
             from emulator.control.state import restore_scheduler
@@ -98,10 +99,7 @@ class Persistence:
             # The calls follow the baseline as changes of their own, in the
             # same transaction: replayed like any others, quickly.
             self.log.rebase(BASELINE, **baseline(app))
-            for record in app.state.engine.store.records():
-                self.log.append("call.created", plan=record.plan)
-                for iv in record.interventions:
-                    self.log.append("call.intervened", call=record.plan.id, intervention=iv)
+            app.state.engine.store.write_all(self.log)
             self.log.flush()
         self.attach(app)
 
@@ -156,8 +154,7 @@ def restore_baseline(app, data: dict):
     for tenant_id, c in data["clocks"]["tenants"].items():
         engine.clocks.own(tenant_id).restore(c["mode"], c["speed"], c["now"], c["wall"])
     for call in doc.calls:
-        record = engine.store.add(call.plan)
-        record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
+        engine.store.add(call.plan, call.interventions)
     engine.store.restore_streams(doc.streams)
     app.state.engine = engine
     app.state.events.attach(engine)

@@ -3,6 +3,8 @@ few operations every provider and the control plane share."""
 
 from __future__ import annotations
 
+from datetime import date
+
 from emulator.core.bodies import BodyCache
 from emulator.core.changes import ChangeLog
 from emulator.core.clock import Clock, Clocks
@@ -11,6 +13,7 @@ from emulator.core.lifecycle import CallSnapshot
 from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.scheduler import Scheduler
+from emulator.core.records import Recipe, pack_args
 from emulator.core.store import CallRecord, Store
 from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
 
@@ -35,12 +38,14 @@ class Engine:
         fixture_calls: list[CallPlan] = (),
     ) -> None:
         self.seed = seed
+        self.generator = Generator(seed, scripts)
         self.clocks = Clocks(clock)
         self.store = Store()
+        self.store.plans.generator = self.generator
+        self._day = date.min
         self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
-        self.generator = Generator(seed, scripts)
         self.scheduler = Scheduler(self)
         self.demo = None  # core.demo.Demo when demo traffic is configured
         self._fixture_calls = list(fixture_calls)
@@ -97,19 +102,24 @@ class Engine:
         plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
         created_at = plan_args.pop("created_at", None)
+        created_at = now if created_at is None else created_at
+        today = self._today()
         plan = self.generator.plan(
-            stream=stream,
-            index=index,
-            tenant=tenant.id,
-            agent=agent,
-            style=style,
-            created_at=now if created_at is None else created_at,
-            **plan_args,
+            stream=stream, index=index, tenant=tenant.id, agent=agent, style=style, created_at=created_at, today=today, **plan_args
         )
-        record = self.store.add(plan)
+        # Stored as what it was drawn from; the plan is redrawn if evicted.
+        recipe = Recipe(stream, index, agent, style, created_at, today, pack_args(plan_args))
+        record = self.store.add(plan, recipe=recipe)
         self.scheduler.track(record)
         self.scheduler.release(tenant.id)
         return record
+
+    def _today(self) -> date:
+        """The real date (one shared object per day: every recipe holds it)."""
+        today = date.today()
+        if today != self._day:
+            self._day = today
+        return self._day
 
     def intervene(self, record: CallRecord, kind: str, *, now: float, **fields) -> Intervention:
         """Something happens to the call at `now`, the request's instant."""

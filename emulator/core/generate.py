@@ -13,6 +13,7 @@ import json
 import random
 import string
 from dataclasses import dataclass, replace
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -111,7 +112,7 @@ class Generator:
         digest = hashlib.sha256(f"{self.seed}:{stream}:{index}".encode()).digest()
         return random.Random(int.from_bytes(digest[:8], "big"))
 
-    def _people(self, rng: random.Random) -> dict[str, str]:
+    def _people(self, rng: random.Random, today: date) -> dict[str, str]:
         if self._faker is None:
             from faker import Faker
 
@@ -128,8 +129,10 @@ class Generator:
             "productName": rng.choice(("Pro plan", "Business Suite", "Premium Support", "Team edition", "Analytics add-on")),
             "orderNumber": str(rng.randint(10000, 99999)),
             "trackingNumber": "1Z" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
-            "deliveryDate": f.date_between("+1d", "+10d").strftime("%B %-d"),
-            "appointmentDate": f.date_between("+1d", "+14d").strftime("%A, %B %-d"),
+            # Relative to `today` given, not the date of the drawing: a plan
+            # redrawn from its recipe later shows the same dates.
+            "deliveryDate": f.date_between(today + timedelta(days=1), today + timedelta(days=10)).strftime("%B %-d"),
+            "appointmentDate": f.date_between(today + timedelta(days=1), today + timedelta(days=14)).strftime("%A, %B %-d"),
             "appointmentTime": rng.choice(("9:00 AM", "10:30 AM", "1:15 PM", "2:45 PM", "4:00 PM")),
             "amount": f"${rng.randint(19, 499)}.{rng.choice(('00', '99', '50'))}",
         }
@@ -150,15 +153,18 @@ class Generator:
         variables: dict | None = None,
         script: str | None = None,
         fill_contact: bool = True,
+        today: date | None = None,
         **overrides,
     ) -> CallPlan:
         """A whole call, drawn from the seed. `variables` fill the script's
         placeholders ahead of generated values; `overrides` replace any plan
         field after drawing (outcome, timings, metadata...). With
         `fill_contact=False` a contact name or email not given stays unset
-        (the conversation still addresses a generated person)."""
+        (the conversation still addresses a generated person). Relative
+        dates in the conversation count from `today` (default: the real
+        date)."""
         rng = self.rng(stream, index)
-        people = self._people(rng)
+        people = self._people(rng, date.today() if today is None else today)
         if contact_name:
             first, _, last = contact_name.partition(" ")
             people.update(firstName=first, lastName=last or people["lastName"])

@@ -1,0 +1,178 @@
+"""What the store keeps per call: a few index fields and where the plan
+comes from, not the plan itself.
+
+A plan (emulator.core.plan) is about 8 KB of turns, participants and dicts.
+A record holds instead one of three sources:
+
+- a `Recipe`: the inputs the plan was drawn from (seed stream and index,
+  the agent as it was, the provider's style, the creation instant, the
+  date relative dates were drawn from, and what the request fixed), redrawn
+  by the generator on demand;
+- a row number: the plan is stored whole in the change log's database and
+  decoded on demand;
+- the plan itself (fixture calls and imported calls without a database).
+
+`record.plan` expands the first two through the store's bounded cache of
+recent plans, so providers read plans as they always did. What indexes and
+liveness need (id, tenant, room, final status and instant, the attributes
+providers mark) stays on the record, so no index ever expands a plan.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from datetime import date
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import orjson
+
+from emulator.core.lifecycle import CallSnapshot, snapshot
+from emulator.core.plan import CallPlan
+from emulator.core.replay import plan_from_json
+
+if TYPE_CHECKING:
+    from emulator.core.generate import CallStyle
+    from emulator.core.tenants import Agent
+
+INF = float("inf")
+OPEN = (None, None)  # final() of a call that runs until told
+
+# Plan attributes a provider looks up across all calls (Heppu's retry chains
+# after a restore): kept on the record, so that never expands every plan.
+MARKED_ATTRIBUTES: set[str] = set()
+
+# Plans kept expanded: enough for every call a busy test or dashboard looks
+# at, small next to a million records (about 8 KB each).
+PLAN_CACHE_SIZE = 4096
+
+
+class Recipe(NamedTuple):
+    """What a drawn plan is derived from; Generator.plan(**) redraws it."""
+
+    stream: str
+    index: int
+    agent: "Agent"  # frozen: the agent as it was when the call was made
+    style: "CallStyle"
+    created_at: float
+    today: date  # the real date relative dates (a delivery date) were drawn from
+    args: bytes | dict  # what the request fixed: JSON when it round-trips, else the dict
+
+
+def pack_args(args: dict) -> bytes | dict:
+    """The request's plan arguments as compact JSON, when JSON gives them
+    back exactly (no tuples, non-string keys or non-finite floats)."""
+    args = {k: v for k, v in args.items() if v is not None or k not in _NONE_IS_DEFAULT}
+    if not args:
+        return b"{}"
+    try:
+        packed = orjson.dumps(args)
+    except TypeError:
+        return args
+    return packed if orjson.loads(packed) == args else args
+
+
+# Generator.plan parameters whose default is None: passing None is not passing.
+_NONE_IS_DEFAULT = frozenset({"start_delay", "contact_phone", "contact_name", "contact_email", "variables", "script"})
+
+
+def marks(plan: CallPlan) -> dict | None:
+    found = {k: plan.attributes[k] for k in MARKED_ATTRIBUTES if plan.attributes.get(k) is not None}
+    return found or None
+
+
+class CallRecord:
+    """One stored call: its plan (through `plan`) plus the interventions
+    that happened to it, in time order."""
+
+    __slots__ = ("id", "tenant", "room", "interventions", "marks", "_src", "_plans", "_final")
+
+    def __init__(
+        self,
+        plan: CallPlan | None = None,
+        interventions: list | tuple = (),
+        *,
+        source: Any = None,
+        plans: "PlanCache | None" = None,
+        head: dict | None = None,
+    ) -> None:
+        if plan is not None:
+            self.id, self.tenant, self.room = plan.id, plan.tenant, plan.room
+            self.marks = marks(plan)
+        else:
+            self.id, self.tenant, self.room = head["id"], head["tenant"], head["room"]
+            self.marks = head.get("marks")
+        self.interventions = list(interventions) if interventions else ()
+        self._src = plan if source is None else source
+        self._plans = plans
+        self._final = None
+
+    @property
+    def plan(self) -> CallPlan:
+        src = self._src
+        if type(src) is CallPlan:
+            return src
+        return self._plans.get(self)
+
+    def at(self, now: float) -> CallSnapshot | None:
+        return snapshot(self.plan, self.interventions, now)
+
+    def final(self) -> tuple[float | None, str | None]:
+        """When the call ends and how, as things stand (None: not until told).
+        Kept until the next intervention."""
+        f = self._final
+        if f is None:
+            s = snapshot(self.plan, self.interventions, INF)
+            f = self._final = (s.ended_at, s.status) if s is not None and s.ended_at is not None else OPEN
+        return f
+
+    def changed(self) -> None:
+        """Its interventions changed: what was derived from them is stale."""
+        self._final = None
+
+
+class PlanCache:
+    """The most recently used expanded plans, at most `size`."""
+
+    def __init__(self, size: int = PLAN_CACHE_SIZE) -> None:
+        self.size = size
+        self._lru: OrderedDict[CallRecord, CallPlan] = OrderedDict()
+        self.generator = None  # draws Recipe sources (set by the engine)
+        self.rows = None  # reads row sources (the change log the store was restored from)
+
+    def get(self, record: CallRecord) -> CallPlan:
+        lru = self._lru
+        plan = lru.get(record)
+        if plan is not None:
+            lru.move_to_end(record)
+            return plan
+        src = record._src
+        if type(src) is int:
+            plan = plan_from_json(self.rows.detail(src))
+        else:
+            plan = self.generator.plan(
+                stream=src.stream,
+                index=src.index,
+                tenant=record.tenant,
+                agent=src.agent,
+                style=src.style,
+                created_at=src.created_at,
+                today=src.today,
+                **(orjson.loads(src.args) if type(src.args) is bytes else src.args),
+            )
+        self.put(record, plan)
+        return plan
+
+    def put(self, record: CallRecord, plan: CallPlan) -> None:
+        lru = self._lru
+        lru[record] = plan
+        if len(lru) > self.size:
+            lru.popitem(last=False)
+
+    def forget(self, record: CallRecord) -> None:
+        self._lru.pop(record, None)
+
+    def clear(self) -> None:
+        self._lru.clear()
+
+    def __len__(self) -> int:
+        return len(self._lru)
