@@ -62,13 +62,23 @@ def pack_args(args: dict) -> bytes | dict:
     """The request's plan arguments as compact JSON, when JSON gives them
     back exactly (no tuples, non-string keys or non-finite floats)."""
     args = {k: v for k, v in args.items() if v is not None or k not in _NONE_IS_DEFAULT}
-    if not args:
-        return b"{}"
     try:
         packed = orjson.dumps(args)
     except TypeError:
         return args
-    return packed if orjson.loads(packed) == args else args
+    if orjson.loads(packed) != args:
+        return args
+    # Calls made by the same request body share one copy. (A copy: orjson's
+    # own result sits in a buffer of at least 4 KB.)
+    shared = _PACKED.get(packed)
+    if shared is None:
+        if len(_PACKED) >= 4096:
+            _PACKED.clear()
+        shared = _PACKED[packed] = bytes(memoryview(packed))
+    return shared
+
+
+_PACKED: dict[bytes, bytes] = {}
 
 
 # Generator.plan parameters whose default is None: passing None is not passing.
