@@ -94,7 +94,7 @@ class CallRecord:
     """One stored call: its plan (through `plan`) plus the interventions
     that happened to it, in time order."""
 
-    __slots__ = ("id", "tenant", "room", "interventions", "marks", "_src", "_plans", "_final")
+    __slots__ = ("id", "tenant", "room", "key", "interventions", "marks", "_src", "_plans", "_final", "_pin")
 
     def __init__(
         self,
@@ -115,13 +115,27 @@ class CallRecord:
         self._src = plan if source is None else source
         self._plans = plans
         self._final = None
+        self.key = None  # (created_at, insertion seq, id): set by the store
+        self._pin = None
 
     @property
     def plan(self) -> CallPlan:
+        plan = self._pin
+        if plan is not None:
+            return plan
         src = self._src
         if type(src) is CallPlan:
             return src
         return self._plans.get(self)
+
+    def pin(self) -> None:
+        """Keep the plan expanded, outside the cache: the scheduler pins the
+        calls it follows (those not over), which every live list reads."""
+        if self._pin is None:
+            self._pin = self.plan
+
+    def unpin(self) -> None:
+        self._pin = None
 
     def at(self, now: float) -> CallSnapshot | None:
         return snapshot(self.plan, self.interventions, now)

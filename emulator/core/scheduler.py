@@ -103,11 +103,12 @@ class Scheduler:
         """Follow a call: its events after `since` will be emitted at their
         instants (a new call: all of them; a call loaded with the state: only
         what happens after the state's now)."""
+        record.pin()  # a call not over keeps its plan expanded (its timeline is, too)
         tl = timeline(record.plan, record.interventions)
-        tracked = self._calls.get(record.plan.id)
+        tracked = self._calls.get(record.id)
         after = tracked.after_end if tracked else []
-        self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), since, after)
-        self._schedule_call(record.plan.id)
+        self._calls[record.id] = _Tracked(record, tl, len(record.interventions), since, after)
+        self._schedule_call(record.id)
 
     def touch(self, record: "CallRecord") -> None:
         """The call's interventions changed: reschedule what is left of it."""
@@ -140,6 +141,7 @@ class Scheduler:
             if tl.ended and tl.events[-1].at <= now:
                 self._run_handler(kind, record, tl.events[-1].at)
                 return
+            record.pin()
             tracked = self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), now)
             self._schedule_call(record.plan.id)
         if kind not in tracked.after_end:
@@ -149,12 +151,14 @@ class Scheduler:
         """Drop the jobs of one tenant (or all): its calls were forgotten."""
         if tenant_id is None:
             self._heaps.clear()
+            for tracked in self._calls.values():
+                tracked.record.unpin()
             self._calls.clear()
             self.demo.clear()
             return
         self._heaps.pop(tenant_id, None)
         for call_id in [c for c, t in self._calls.items() if t.record.plan.tenant == tenant_id]:
-            del self._calls[call_id]
+            self._calls.pop(call_id).record.unpin()
         stream = self.demo.get(tenant_id)
         if stream is not None:  # the tenant's demo stream goes on
             self.add_demo(stream)
@@ -191,7 +195,7 @@ class Scheduler:
         nxt = t.timeline.next_change(t.cursor)
         if nxt is None:
             if not t.after_end or t.timeline.ended:
-                del self._calls[call_id]
+                self._calls.pop(call_id).record.unpin()  # followed no more: its plan may be evicted
             return
         self._push(t.record.plan.tenant, nxt, "call", call_id, t.version)
 

@@ -89,7 +89,6 @@ class Store:
         # Per tenant, (created_at, insertion seq, id) kept sorted: listing
         # and paging never look at another tenant's calls.
         self._by_tenant: dict[str, list[Key]] = {}
-        self._keys: dict[str, Key] = {}
         self._by_phone: dict[tuple[str, str], list[Key]] = {}
         self._liveness: dict[str, _Liveness] = {}
         self._seq = count()
@@ -155,7 +154,7 @@ class Store:
         call_id, tenant = record.id, record.tenant
         key = (created_at, next(self._seq), call_id)
         self._by_id[call_id] = record
-        self._keys[call_id] = key
+        record.key = key
         if record.room:
             self._by_room[record.room] = record
         insort(self._by_tenant.setdefault(tenant, []), key)
@@ -191,7 +190,7 @@ class Store:
         record = self._by_id.pop(call_id, None)
         if record is None:
             return
-        plan, key = record.plan, self._keys.pop(call_id)
+        plan, key = record.plan, record.key
         self.plans.forget(record)
         if plan.room and self._by_room.get(plan.room) is record:
             del self._by_room[plan.room]
@@ -207,7 +206,7 @@ class Store:
         return self._by_id.get(call_id)
 
     def key(self, call_id: str) -> Key:
-        return self._keys[call_id]
+        return self._by_id[call_id].key
 
     def by_room(self, room: str) -> CallRecord | None:
         return self._by_room.get(room)
@@ -257,7 +256,7 @@ class Store:
                 heapq.heappush(heap, (end, next(live._tie), call_id))
                 continue
             del live.open[call_id]
-            insort(live.ended.setdefault(status, []), self._keys[call_id])
+            insort(live.ended.setdefault(status, []), record.key)
         live.horizon = now
         return live
 
@@ -315,7 +314,6 @@ class Store:
             return
         for _, _, call_id in self._by_tenant.pop(tenant_id, []):
             record = self._by_id.pop(call_id)
-            self._keys.pop(call_id, None)
             self.plans.forget(record)
             if record.room and self._by_room.get(record.room) is record:
                 del self._by_room[record.room]
