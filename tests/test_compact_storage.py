@@ -158,3 +158,39 @@ def test_a_new_baseline_copies_the_rows_of_calls_not_yet_decoded(tmp_path):
         before = _gets(http, heppu, trillet)
     with Emulator(data_dir=str(tmp_path)) as emu:
         assert _gets(httpx.Client(base_url=emu.url), heppu, trillet) == before
+
+
+def _events_after(http: httpx.Client, seq: int) -> list[tuple]:
+    events = http.get("/_emulator/events", params={"limit": 1000}).json()["events"]
+    return [(e["type"], e["callId"], e["at"], e["data"]) for e in events if e["seq"] > seq]
+
+
+def test_live_calls_restored_unexpanded_go_on_as_if_never_stopped(tmp_path):
+    """The same requests against a server that never stops and one restarted
+    in between (whose live calls are followed from their stored instants):
+    the same events after the restart, the same bodies."""
+
+    def before(emu):
+        http = httpx.Client(base_url=emu.url)
+        heppu, trillet = _make_calls(http)
+        emu.control.advance("3s")
+        return http, heppu, trillet
+
+    def after(emu, http, heppu, trillet, seq):
+        assert http.delete(f"/api/v1/calls/{heppu[0]}", headers=HEPPU).status_code in (200, 204)
+        emu.control.advance("90s")
+        return _gets(http, heppu, trillet, state=False), _events_after(http, seq)
+
+    with Emulator(clock="manual", now=NOW) as emu:
+        http, heppu, trillet = before(emu)
+        seq = http.get("/_emulator/events").json()["events"][-1]["seq"]
+        expected = after(emu, http, heppu, trillet, seq)
+    with Emulator(data_dir=str(tmp_path), clock="manual", now=NOW) as emu:
+        http, heppu2, trillet2 = before(emu)
+    assert (heppu2, trillet2) == (heppu, trillet)
+    with Emulator(data_dir=str(tmp_path)) as emu:
+        tracked = emu._app.state.engine.scheduler._calls
+        assert all(tracked[i].timeline is None for i in heppu + trillet)  # followed without expanding
+        http = httpx.Client(base_url=emu.url)
+        got = after(emu, http, heppu, trillet, seq)
+    assert got == expected and len(got[1]) > 10

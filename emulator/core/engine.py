@@ -15,6 +15,7 @@ from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.scheduler import Scheduler
 from emulator.core.records import Recipe, pack_args
 from emulator.core.store import CallRecord, Store
+from emulator.core.timeline import timeline
 from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
 
 
@@ -109,8 +110,9 @@ class Engine:
         )
         # Stored as what it was drawn from; the plan is redrawn if evicted.
         recipe = Recipe(stream, index, agent, style, created_at, today, pack_args(plan_args))
-        record = self.store.add(plan, recipe=recipe)
-        self.scheduler.track(record)
+        tl = timeline(plan, ())  # one timeline for the store's row and the scheduler
+        record = self.store.add(plan, recipe=recipe, tl=tl)
+        self.scheduler.track(record, tl=tl)
         self.scheduler.release(tenant.id)
         return record
 

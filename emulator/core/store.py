@@ -14,12 +14,14 @@ import heapq
 from bisect import bisect_left, insort
 from contextlib import contextmanager
 from contextvars import ContextVar
+from array import array
 from itertools import count
 from typing import Callable, Iterator
 
 from emulator.core.changes import NO_LOG, ChangeLog
 from emulator.core.plan import CallPlan, Intervention
 from emulator.core.records import CallRecord, PlanCache, Recipe
+from emulator.core.timeline import Timeline, timeline
 
 __all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic"]
 
@@ -93,6 +95,7 @@ class Store:
         self._liveness: dict[str, _Liveness] = {}
         self._seq = count()
         self._streams: dict[str, int] = {}
+        self._restored: dict[str, array] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -117,17 +120,25 @@ class Store:
         return row
 
     def add(
-        self, plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...] = (), *, recipe: Recipe | None = None
+        self,
+        plan: CallPlan,
+        interventions: list[Intervention] | tuple[Intervention, ...] = (),
+        *,
+        recipe: Recipe | None = None,
+        tl: Timeline | None = None,
     ) -> CallRecord:
         """Store a call. With a `recipe` (what the plan was drawn from) the
         plan is kept only in the cache, redrawn when evicted; with a log that
-        keeps rows, it is read back from its row instead."""
+        keeps rows, it is read back from its row instead. `tl`: the plan's
+        timeline without interventions, when the caller has it."""
         if plan.id in self._by_id:
             raise DuplicateCall(plan.id)
         interventions = sorted(interventions, key=lambda iv: iv.at)
         record = CallRecord(plan, interventions, plans=self.plans)
-        final = record.final() if not interventions else snapshot_final(plan)
-        row = self._log("call.created", detail=plan, head=head(plan, final, record.marks))
+        row = None
+        if self.log.enabled:
+            final = record.final() if not interventions else snapshot_final(plan)
+            row = self._log("call.created", detail=plan, head=head(plan, final, record.marks, tl))
         for iv in interventions:
             self._log("call.intervened", call=plan.id, intervention=iv)
         if row is not None:
@@ -148,7 +159,17 @@ class Store:
         end, status = head["final"]
         record._final = (end, status) if end is not None else (None, None)
         self._index(record, head["created_at"], head["phones"])
+        # When its plan changes: the scheduler follows it from these after
+        # the replay (take_restored_instants), without expanding it.
+        self._restored[record.id] = array("d", head["changes"])
+        _remember(lambda: self._restored.pop(record.id, None))
         return record
+
+    def take_restored_instants(self) -> dict[str, array]:
+        """The change instants of the calls restored since the last take,
+        those with no intervention since (then their plan alone decides)."""
+        taken, self._restored = self._restored, {}
+        return taken
 
     def _index(self, record: CallRecord, created_at: float, phones) -> None:
         call_id, tenant = record.id, record.tenant
@@ -175,7 +196,7 @@ class Store:
                 record._src = log.copy(src)
             else:
                 plan = record.plan
-                row = log.append("call.created", detail=plan, head=head(plan, snapshot_final(plan), record.marks))
+                row = log.append("call.created", detail=plan, head=head(plan, snapshot_final(plan), record.marks, None))
                 if row is not None:
                     record._src = row
             for iv in record.interventions:
@@ -263,6 +284,7 @@ class Store:
     def intervene(self, call_id: str, intervention: Intervention) -> CallRecord:
         record = self._by_id[call_id]
         self._log("call.intervened", call=call_id, intervention=intervention)
+        self._restored.pop(call_id, None)  # its plan alone no longer decides
         if type(record.interventions) is tuple:
             record.interventions = list(record.interventions)
         insort(record.interventions, intervention, key=lambda iv: iv.at)
@@ -328,9 +350,11 @@ def snapshot_final(plan: CallPlan) -> tuple[float | None, str | None]:
     return CallRecord(plan).final()
 
 
-def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | None) -> dict:
-    """What the indexes need of a call, logged beside its plan so a restart
-    rebuilds them without decoding any plan."""
+def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | None, tl: Timeline | None) -> dict:
+    """What the indexes and the scheduler need of a call, logged beside its
+    plan so a restart rebuilds them without decoding any plan."""
+    if tl is None:
+        tl = timeline(plan, ())
     return {
         "id": plan.id,
         "tenant": plan.tenant,
@@ -339,6 +363,7 @@ def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | N
         "phones": sorted(Store._phones(plan)),
         "final": list(final),
         "marks": marks,
+        "changes": sorted(set(tl.instants)),  # when its plan changes (Timeline.next_change)
     }
 
 
