@@ -194,3 +194,23 @@ def test_live_calls_restored_unexpanded_go_on_as_if_never_stopped(tmp_path):
         http = httpx.Client(base_url=emu.url)
         got = after(emu, http, heppu, trillet, seq)
     assert got == expected and len(got[1]) > 10
+
+
+def test_how_a_call_ends_is_read_off_its_timeline_as_its_snapshot_says():
+    from emulator.core.store import snapshot_final
+
+    with Emulator(clock="manual", now=NOW) as emu:
+        http = httpx.Client(base_url=emu.url)
+        ids = []
+        for outcome in ("completed", "no_answer", "busy", "failed", None, None, None):
+            body = {"agentId": SUPPORT, "phoneNumber": "+14155550199"}
+            r = http.post("/api/v1/calls/outbound", headers=HEPPU, json=body)
+            ids.append(r.json()["data"]["id"])
+            if outcome:
+                ids.append(emu.control.create_call(emu.control.tenants()[0].id, outcome=outcome).id)
+        store = emu._app.state.engine.store
+        finals = {store.get(i)._final for i in ids}
+        assert len(finals) > 3  # several ways of ending
+        for i in ids:
+            record = store.get(i)
+            assert record._final == snapshot_final(record.plan)

@@ -248,7 +248,7 @@ class Generator:
         pause between speakers."""
         out, t = [], start
         for turn in turns:
-            out.append(replace(turn, at=round(t, 3)))
+            out.append(Turn(round(t, 3), turn.role, turn.text, turn.sentiment, turn.topics, turn.note, turn.suggestion))
             t += (len(turn.text) / 15.0 + rng.uniform(0.4, 1.6)) * stretch
         return tuple(out)
 
