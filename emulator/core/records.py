@@ -20,6 +20,7 @@ providers mark) stays on the record, so no index ever expands a plan.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -27,6 +28,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import orjson
 
 from emulator.core.lifecycle import CallSnapshot, snapshot
+from emulator.core.generate import Generator
 from emulator.core.plan import CallPlan
 from emulator.core.replay import plan_from_json
 
@@ -120,19 +122,28 @@ class CallRecord:
 
     @property
     def plan(self) -> CallPlan:
-        plan = self._pin
-        if plan is not None:
-            return plan
+        pin = self._pin
+        if pin:
+            return pin
         src = self._src
         if type(src) is CallPlan:
             return src
-        return self._plans.get(self)
+        plan = self._plans.get(self)
+        if pin is False:  # pinned once read
+            self._pin = plan
+        return plan
 
     def pin(self) -> None:
         """Keep the plan expanded, outside the cache: the scheduler pins the
         calls it follows (those not over), which every live list reads."""
-        if self._pin is None:
+        if not self._pin:
             self._pin = self.plan
+
+    def pin_when_read(self) -> None:
+        """Pin the plan the first time it is expanded (a live call restored
+        unexpanded)."""
+        if self._pin is None:
+            self._pin = False
 
     def unpin(self) -> None:
         self._pin = None
@@ -162,35 +173,59 @@ class PlanCache:
         self._lru: OrderedDict[CallRecord, CallPlan] = OrderedDict()
         self.generator = None  # draws Recipe sources (set by the engine)
         self.rows = None  # reads row sources (the change log the store was restored from)
+        # Long scans read plans in a worker thread (emulator.web): one
+        # expansion at a time, with a generator of the cache's own (a
+        # generator's Faker is reseeded per plan, so it cannot be shared
+        # with the event loop's).
+        self._lock = threading.Lock()
+
+    @property
+    def generator(self):
+        return self._generator
+
+    @generator.setter
+    def generator(self, generator) -> None:
+        self._generator = None if generator is None else Generator(generator.seed, generator.scripts)
 
     def get(self, record: CallRecord) -> CallPlan:
         lru = self._lru
         plan = lru.get(record)
         if plan is not None:
-            lru.move_to_end(record)
+            try:
+                lru.move_to_end(record)
+            except KeyError:  # evicted by another thread meanwhile
+                pass
             return plan
+        with self._lock:
+            plan = lru.get(record)
+            if plan is None:
+                plan = self._expand(record)
+                self.put(record, plan)
+        return plan
+
+    def _expand(self, record: CallRecord) -> CallPlan:
         src = record._src
         if type(src) is int:
-            plan = plan_from_json(self.rows.detail(src))
-        else:
-            plan = self.generator.plan(
-                stream=src.stream,
-                index=src.index,
-                tenant=record.tenant,
-                agent=src.agent,
-                style=src.style,
-                created_at=src.created_at,
-                today=src.today,
-                **(orjson.loads(src.args) if type(src.args) is bytes else src.args),
-            )
-        self.put(record, plan)
-        return plan
+            return plan_from_json(self.rows.detail(src))
+        return self._generator.plan(
+            stream=src.stream,
+            index=src.index,
+            tenant=record.tenant,
+            agent=src.agent,
+            style=src.style,
+            created_at=src.created_at,
+            today=src.today,
+            **(orjson.loads(src.args) if type(src.args) is bytes else src.args),
+        )
 
     def put(self, record: CallRecord, plan: CallPlan) -> None:
         lru = self._lru
         lru[record] = plan
-        if len(lru) > self.size:
-            lru.popitem(last=False)
+        while len(lru) > self.size:
+            try:
+                lru.popitem(last=False)
+            except KeyError:  # emptied by another thread meanwhile
+                break
 
     def forget(self, record: CallRecord) -> None:
         self._lru.pop(record, None)

@@ -121,6 +121,7 @@ class Scheduler:
         i = bisect_right(instants, since)
         if i == len(instants):
             return  # nothing more happens to it
+        record.pin_when_read()
         self._calls[record.id] = _Tracked(record, None, len(record.interventions), since)
         self._push(record.tenant, instants[i], "call", record.id, len(record.interventions))
 
