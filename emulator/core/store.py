@@ -11,10 +11,10 @@ Changes made inside `atomic()` are undone if the block raises."""
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left, insort
 from contextlib import contextmanager
 from contextvars import ContextVar
-from array import array
 from itertools import count
 from typing import Callable, Iterator
 
