@@ -77,12 +77,13 @@ def serve_with(n_calls: int, port: int) -> None:
     uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False)
 
 
-async def load(port: int, requests: int, connections: int) -> tuple[list[float], float]:
-    """A minimal keep-alive HTTP/1.1 client on raw asyncio streams: cheap
-    enough per request that the server, not the client, is measured."""
-    request = (
-        "GET /api/v1/calls/call_def456 HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: YOUR_API_KEY\r\n\r\n"
-    ).encode()
+GET_CALL = b"GET /api/v1/calls/call_def456 HTTP/1.1\r\nHost: 127.0.0.1\r\nx-api-key: YOUR_API_KEY\r\n\r\n"
+
+
+async def load(port: int, raw: bytes, requests: int, connections: int) -> tuple[list[float], float]:
+    """A minimal keep-alive HTTP/1.1 client on raw asyncio streams, sending
+    `raw` over and over: cheap enough per request that the server, not the
+    client, is measured."""
     queue = iter(range(requests))
     latencies: list[float] = []
 
@@ -91,7 +92,7 @@ async def load(port: int, requests: int, connections: int) -> tuple[list[float],
         try:
             for _ in queue:
                 t = time.perf_counter()
-                writer.write(request)
+                writer.write(raw)
                 head = await reader.readuntil(b"\r\n\r\n")
                 length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
                 await reader.readexactly(length)
@@ -105,19 +106,24 @@ async def load(port: int, requests: int, connections: int) -> tuple[list[float],
     return latencies, time.perf_counter() - t0
 
 
+def figures(latencies: list[float], elapsed: float) -> dict:
+    """Rate, median, p99 and mean (ms) of one load run."""
+    lat = sorted(latencies)
+    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000  # noqa: E731
+    return {"rps": len(lat) / elapsed, "p50_ms": q(0.50), "p99_ms": q(0.99), "mean_ms": statistics.mean(lat) * 1000}
+
+
 def measure(n_calls: int, requests: int, connections: int) -> dict:
     port = free_port()
     proc = subprocess.Popen(PIN + [sys.executable, __file__, "--serve", str(n_calls), str(port)], cwd=ROOT)
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc)
-        asyncio.run(load(port, min(1000, requests), connections))  # warm up
-        lat, elapsed = asyncio.run(load(port, requests, connections))
+        asyncio.run(load(port, GET_CALL, min(1000, requests), connections))  # warm up
+        lat, elapsed = asyncio.run(load(port, GET_CALL, requests, connections))
     finally:
         proc.terminate()
         proc.wait()
-    lat.sort()
-    q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000  # noqa: E731
-    return {"calls": n_calls, "rps": requests / elapsed, "p50_ms": q(0.50), "p99_ms": q(0.99), "mean_ms": statistics.mean(lat) * 1000}
+    return {"calls": n_calls, **figures(lat, elapsed)}
 
 
 def main() -> None:

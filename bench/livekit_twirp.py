@@ -12,13 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import statistics
 import subprocess
 import sys
-import time
 from dataclasses import replace
 
-from get_call import PIN, ROOT, free_port, wait_ready
+from get_call import PIN, ROOT, figures, free_port, load, wait_ready
 from livekit import api
 
 ROOM = "room_live123"  # call_def456's room, live at 15:30:10
@@ -48,29 +46,6 @@ def request(method: str, body: bytes, token: str) -> bytes:
     return head.encode() + body
 
 
-async def load(port: int, raw: bytes, requests: int, connections: int) -> tuple[list[float], float]:
-    queue = iter(range(requests))
-    latencies: list[float] = []
-
-    async def worker() -> None:
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
-        try:
-            for _ in queue:
-                t = time.perf_counter()
-                writer.write(raw)
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = int(head.lower().split(b"content-length:")[1].split(b"\r\n")[0])
-                await reader.readexactly(length)
-                latencies.append(time.perf_counter() - t)
-                assert head.startswith(b"HTTP/1.1 200"), head
-        finally:
-            writer.close()
-
-    t0 = time.perf_counter()
-    await asyncio.gather(*(worker() for _ in range(connections)))
-    return latencies, time.perf_counter() - t0
-
-
 def cases() -> dict[str, bytes]:
     admin = api.AccessToken(*DEV).with_grants(api.VideoGrants(room_admin=True, room=ROOM)).to_jwt()
     return {
@@ -89,9 +64,7 @@ def measure(n_calls: int, requests: int, connections: int) -> list[dict]:
         for name, raw in cases().items():
             asyncio.run(load(port, raw, min(300, requests), connections))  # warm up
             lat, elapsed = asyncio.run(load(port, raw, requests, connections))
-            lat.sort()
-            q = lambda p: lat[min(len(lat) - 1, int(p * len(lat)))] * 1000  # noqa: E731
-            rows.append({"case": name, "calls": n_calls, "rps": requests / elapsed, "p50_ms": q(0.50), "p99_ms": q(0.99), "mean_ms": statistics.mean(lat) * 1000})
+            rows.append({"case": name, "calls": n_calls, **figures(lat, elapsed)})
     finally:
         proc.terminate()
         proc.wait()

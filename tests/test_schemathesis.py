@@ -32,8 +32,17 @@ def _schema(name: str):
     return schema, app
 
 
+# The event stream answers forever by design: a credentialed case would wait
+# out the transport's read for every example (minutes in all). The SSE tests
+# read it with a real client; without credentials it answers 401 at once and
+# stays in.
+ENDLESS = "streamEvents"
+
+
 def _with(name: str, schema, headers: dict | None):
     excluded = excluded_checks(name) or None
+    if headers is not None:
+        schema = schema.exclude(operation_id=ENDLESS)
 
     @schema.parametrize()
     @FAST
