@@ -13,7 +13,11 @@ Cases: GET Heppu call (call_abc123, the docs' completed call), GET Trillet
 active call (call-abc123, live under the workspace's own frozen clock),
 Heppu list (50 per page), Trillet active list, the creation rate of
 POST /api/v1/calls/outbound (against the bare server's GET rate), and
-start-up to the first 200 of GET call.
+start-up to the first 200 of GET call. Start-up is also measured for a
+one-route FastAPI app under the same uvicorn: importing FastAPI is the
+floor of any FastAPI server's start-up. The emulator's modules are
+byte-compiled first, as `pip install` leaves them (an environment with
+PYTHONDONTWRITEBYTECODE would otherwise compile them on every start).
 
 Needs wrk: `apt-get install -y wrk` (Debian/Ubuntu), `brew install wrk` (macOS).
 """
@@ -54,6 +58,19 @@ CASES = [
 ]
 CREATE = ("POST Heppu outbound", "POST", "/api/v1/calls/outbound", {**HEPPU, "content-type": "application/json"},
           json.dumps({"agentId": AGENT, "phoneNumber": "+14155550123"}))
+
+# The least a FastAPI server starts with: one route, the same bytes.
+FASTAPI_FLOOR = '''
+import json, sys
+from fastapi import FastAPI, Response
+bodies = json.load(open(sys.argv[1]))
+app = FastAPI()
+@app.get("/api/v1/calls/{call_id}")
+async def get_call(call_id: str):
+    return Response(bodies.get("/api/v1/calls/" + call_id, "{}").encode("latin-1"), media_type="application/json")
+import uvicorn
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+'''
 
 BARE = '''
 import json, sys
@@ -229,7 +246,11 @@ def main() -> None:
         stop(emu)
 
     if args.startups:
-        emu_t, bare_t = [], []
+        subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "emulator")], check=True, stdout=subprocess.DEVNULL)
+        floor_script = os.path.join(tmp, "fastapi_floor.py")
+        with open(floor_script, "w") as f:
+            f.write(FASTAPI_FLOOR)
+        emu_t, bare_t, floor_t = [], [], []
         for _ in range(args.startups):
             p = free_port()
             proc, t = start(emulator_cmd(p), p)
@@ -239,8 +260,13 @@ def main() -> None:
             proc, t = start(bare_cmd(p, bodies_file, bare_script), p)
             stop(proc)
             bare_t.append(t)
-        e, b = statistics.median(emu_t), statistics.median(bare_t)
+            p = free_port()
+            proc, t = start(bare_cmd(p, bodies_file, floor_script), p)
+            stop(proc)
+            floor_t.append(t)
+        e, b, fl = statistics.median(emu_t), statistics.median(bare_t), statistics.median(floor_t)
         print(f"{'start-up to first 200':26} {'':6} {e:14.2f}s {'':7} {b:10.2f}s {'':7} {e / b:6.2f}  (emulator / bare, medians of {args.startups})")
+        print(f"{'  one-route FastAPI app':26} {'':6} {fl:14.2f}s {'':7} {b:10.2f}s {'':7} {fl / b:6.2f}  (the floor of a FastAPI server's start-up)")
     shutil.rmtree(tmp, ignore_errors=True)
 
 

@@ -19,7 +19,6 @@ from emulator.control.errors import error_body as control_error_body
 from emulator.control.faults import Faults
 from emulator.control.journal import Journal
 from emulator.control import ui
-from emulator.control.routes import ROUTERS as CONTROL_ROUTERS
 from emulator.core.clock import Clock
 from emulator.core.demo import Demo, DemoTarget
 from emulator.core.engine import Engine
@@ -31,13 +30,12 @@ from emulator.door import DoorMiddleware
 from emulator.failsafe import FailsafeMiddleware, atomic_writes
 from emulator.events.hub import EventHub
 from emulator.events.webhooks import Webhooks
-from emulator.http.fast import FastRoutes
+from emulator.http.fast import FastPath, FastRoutes
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
 from emulator.providers.heppu import PROVIDER as HEPPU
-from emulator.providers.livekit import router as LIVEKIT_ROUTER
-from emulator.providers.livekit.webhooks import KIND as LIVEKIT_WEBHOOK
+from emulator.providers.livekit import WEBHOOK as LIVEKIT_WEBHOOK, router as LIVEKIT_ROUTER
 from emulator.providers.trillet import PROVIDER as TRILLET
 from emulator.settings import LOCAL_ORIGINS, Settings
 
@@ -80,6 +78,34 @@ def build_engine(
     return engine
 
 
+def control_routers() -> list:
+    """The /_emulator routers (imported on first use: see ControlPlane)."""
+    from emulator.control.routes import ROUTERS
+
+    return ROUTERS
+
+
+class ControlPlane:
+    """The /_emulator routes join the app with the first request under that
+    prefix, not at start-up: they are a third of the emulator's own import
+    time, and serving the vendor APIs never needs them. Every route is in
+    place before that request is routed (the check runs in the request
+    layer, on the event loop, with no await before the routes are added)."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        self.loaded = False
+
+    def load(self) -> None:
+        if self.loaded:
+            return
+        routers = control_routers()
+        atomic_writes(routers)
+        for router in routers:
+            self.app.include_router(router)
+        self.loaded = True
+
+
 def _provider_for(path: str) -> Provider | None:
     return next((p for p in PROVIDERS if p.owns(path)), None)
 
@@ -88,7 +114,7 @@ def _allowed_methods(path: str) -> str:
     """Every method served at `path` (Starlette's own 405 names only the
     first route that matched). A literal path (/calls/schedule) shadows a
     template (/calls/{callId})."""
-    routes = [r for router in [p.router for p in PROVIDERS] + CONTROL_ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    routes = [r for router in [p.router for p in PROVIDERS] + control_routers() for r in router.routes if isinstance(r, APIRoute)]
     matching = [r for r in routes if r.path_regex.match(path)]
     literal = [r for r in matching if r.path == path]
     return ", ".join(sorted({m for r in (literal or matching) for m in r.methods}))
@@ -189,7 +215,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.journal = Journal(settings.journal_size)
     # Strict mode checks every response on the full path.
     app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
-    atomic_writes([p.router for p in PROVIDERS] + CONTROL_ROUTERS)
+    atomic_writes([p.router for p in PROVIDERS])
     app.state.persistence = persistence or persist.Persistence.open(settings.data_dir)
     try:
         persist.start(app)
@@ -200,10 +226,11 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
         app.include_router(provider.router)
     # LiveKit's Twirp API over the same rooms; it answers its own errors.
     app.include_router(LIVEKIT_ROUTER)
-    for router in CONTROL_ROUTERS:
-        app.include_router(router)
+    app.state.control = ControlPlane(app)  # included on first use
     ui.install(app)
     install_error_handlers(app)
+    # The short path for polled GETs, inside the failsafe like the router.
+    app.add_middleware(FastPath)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck

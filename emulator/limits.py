@@ -22,3 +22,6 @@ MAX_HEADERS = 100
 # A scan over more stored calls than this runs in a worker thread, so the
 # event loop keeps answering other requests.
 OFFLOAD_SCAN = 2000
+# Seconds a stopping server gives requests still in flight (event streams,
+# which never end by themselves, are closed after it).
+SHUTDOWN_GRACE = 2.0

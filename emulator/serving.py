@@ -107,4 +107,10 @@ def protocol(kind: str = "auto") -> type:
 def uvicorn_options(kind: str = "auto") -> dict:
     """What every uvicorn.Config the emulator builds is given."""
     # h11's own cap stays above ours, so an oversized head is our 431, not its 400.
-    return {"http": protocol(kind), "h11_max_incomplete_event_size": 2 * limits.MAX_HEADER_BYTES}
+    # Event streams never finish by themselves: on stop, uvicorn would wait on
+    # an open dashboard or SSE client for ever; after the grace it closes them.
+    return {
+        "http": protocol(kind),
+        "h11_max_incomplete_event_size": 2 * limits.MAX_HEADER_BYTES,
+        "timeout_graceful_shutdown": limits.SHUTDOWN_GRACE,
+    }

@@ -6,6 +6,7 @@ import json
 import warnings
 from pathlib import Path
 
+import httpx
 import pytest
 
 warnings.filterwarnings("ignore", message=".*httpx.*", category=DeprecationWarning)
@@ -36,6 +37,24 @@ def make_app(now: str = "2025-12-01T15:30:10Z", **settings):
     settings.setdefault("demo", False)
     settings.setdefault("strict", True)  # every response checked against the spec
     return create_app(Settings(clock="manual", now=now, **settings))
+
+
+# Inside the docs' live examples: call_def456 is talking.
+NOW = "2025-12-01T15:30:10Z"
+
+
+def rewind(emu) -> None:
+    """A served emulator back to its fixtures alone, its clock manual at NOW."""
+    emu.control.reset()
+    emu.control.set_clock(mode="manual", now=NOW)
+
+
+@pytest.fixture
+def http(emu):
+    """A client of the test module's `emu` (a real server), rewound first."""
+    rewind(emu)
+    with httpx.Client(base_url=emu.url, timeout=10) as c:
+        yield c
 
 
 @pytest.fixture

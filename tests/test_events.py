@@ -3,6 +3,7 @@ every clock mode. The stream, the outbox and GET agree at every instant."""
 
 from __future__ import annotations
 
+import signal
 import threading
 import time
 
@@ -211,3 +212,42 @@ def test_an_intervention_at_an_instant_already_released_still_ends_the_stream():
         types = [e["type"] for e in events]
         assert types[-1] == "call.ended" and events[-1]["data"]["status"] == "cancelled"
         assert types.count("participant.joined") == types.count("participant.left")
+
+
+def _hold_stream_open(url: str, ended: threading.Event) -> threading.Thread:
+    """An SSE client that stays connected until the server goes away."""
+
+    def read() -> None:
+        try:
+            with httpx.stream("GET", url + "/_emulator/events/stream", params={"heartbeat": 0.2}, timeout=30) as r:
+                for _ in r.iter_lines():
+                    pass
+        except httpx.HTTPError:
+            pass  # the server closed the stream: what stopping means
+        ended.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader
+
+
+@pytest.mark.parametrize("mode", ["thread", "subprocess"])
+def test_stopping_with_a_stream_open_ends_the_server(mode):
+    # A dashboard or SSE client left open must not keep the server from
+    # stopping (the fixture's stop, Ctrl-C on `serve`): the stream is closed.
+    emu = Emulator(clock="manual", now=NOW, mode=mode).start()
+    ended = threading.Event()
+    try:
+        _hold_stream_open(emu.url, ended)
+        time.sleep(1.0)  # the stream is open and beating
+        assert not ended.is_set()
+        proc, thread = emu._proc, emu._thread
+    finally:
+        emu.stop()
+    if mode == "thread":
+        assert not thread.is_alive(), "the server thread was still serving the stream when stop gave up"
+    else:
+        # uvicorn ends by re-raising the signal it shut down on; -9 would be
+        # the fixture's kill after serve ignored SIGTERM.
+        assert proc.returncode in (0, -signal.SIGTERM), f"serve did not stop on SIGTERM by itself (exit {proc.returncode})"
+    assert ended.wait(10), "the stream never ended"

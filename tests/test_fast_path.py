@@ -3,11 +3,16 @@ path answers: status, headers and bytes, errors included."""
 
 from __future__ import annotations
 
+import json
+import socket
+
 import pytest
 from fastapi.testclient import TestClient
 
 from emulator.core.timeutil import parse_instant
+from emulator.testing import Emulator
 
+from .test_hardening import exchange
 from .conftest import HEPPU, HEPPU_OTHER_KEY, TRILLET, TRILLET_OTHER_KEY, TRILLET_OTHER_WORKSPACE, TRILLET_WORKSPACE, make_app
 
 REQUESTS = [
@@ -22,6 +27,21 @@ REQUESTS = [
     ("/api/v1/calls/call_abc123/", HEPPU),
     ("/api/v1/calls/schedule", HEPPU),
     ("/api/v1/calls/caf%C3%A9", HEPPU),
+    ("/api/v1/calls/call_abc123?limit=500&x=1", HEPPU),
+    ("/api/v1/calls", HEPPU),
+    ("/api/v1/calls", {}),
+    ("/api/v1/calls", {"x-api-key": HEPPU_OTHER_KEY}),
+    ("/api/v1/calls?limit=1&offset=1&sortOrder=asc", HEPPU),
+    ("/api/v1/calls?status=completed&sortBy=scheduledAt", HEPPU),
+    ("/api/v1/calls?status=active&direction=outbound&agentId=550e8400-e29b-41d4-a716-446655440000", HEPPU),
+    ("/api/v1/calls?phoneNumber=+14155551234&startDate=2025-12-01T00:00:00Z&endDate=2025-12-01T15:00:00Z", HEPPU),
+    ("/api/v1/calls?limit=1&limit=2", HEPPU),
+    ("/api/v1/calls?limit=0", HEPPU),
+    ("/api/v1/calls?limit=abc", {}),
+    ("/api/v1/calls?status=bogus", HEPPU),
+    ("/api/v1/calls?sortBy=name&offset=-1", HEPPU),
+    ("/api/v1/calls?startDate=yesterday", HEPPU),
+    ("/api/v1/calls/", HEPPU),
     ("/v2/api/active-calls/call-abc123", TRILLET),
     ("/v2/api/active-calls/room_nope", TRILLET),
     ("/v2/api/active-calls/call-abc123", {"x-api-key": "YOUR_API_KEY"}),
@@ -54,3 +74,63 @@ def test_short_path_answers_like_the_full_path(trillet_now):
         entry.pop("latencyMs")
     assert answers[0] == answers[1]
     assert any(status == 200 for _, status, *_ in answers[0][:-1])
+
+
+def test_list_and_polled_reads_take_the_short_path():
+    app = make_app(strict=False)
+    routes = app.state.fast_routes
+    heppu, trillet = app.state.providers["heppu"], app.state.providers["trillet"]
+
+    def matched(provider, path, query=b""):
+        hit = routes.match(provider, {"method": "GET", "path": path, "query_string": query})
+        return hit[0].operation_id if hit else None
+
+    assert matched(heppu, "/api/v1/calls/call_abc123") == "getCall"
+    assert matched(heppu, "/api/v1/calls", b"limit=50&status=completed") == "listCalls"
+    assert matched(heppu, "/api/v1/calls", b"limit=0") is None  # FastAPI's validation answers
+    assert matched(trillet, "/v2/api/active-calls") == "listActiveCalls"
+    assert matched(trillet, "/v2/api/active-calls", b"x=1") is None
+
+
+# -- a crash on the short path ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def emu():
+    with Emulator(clock="manual", now="2025-12-01T15:30:10Z") as e:
+        e.control.set_clock(TRILLET_WORKSPACE, mode="manual", now="2024-06-01T10:02:00Z")  # call-abc123 is live
+        yield e
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("rendering failed")
+
+
+@pytest.mark.parametrize("failing", ["endpoint", "matching"])
+def test_a_crash_on_the_short_path_answers_the_vendors_500_and_keeps_the_connection(emu, monkeypatch, failing):
+    from emulator.http.fast import FastRoutes
+    from emulator.providers.heppu import render as heppu_render
+    from emulator.providers.trillet import render as trillet_render
+
+    if failing == "endpoint":
+        for module, name in [(heppu_render, "call"), (heppu_render, "list_item"), (trillet_render, "active_call"), (trillet_render, "active_call_item")]:
+            monkeypatch.setattr(module, name, boom)
+    else:
+        monkeypatch.setattr(FastRoutes, "match", boom)
+    heppu_500 = {"error": {"message": "Internal Server Error", "code": 500}}
+    trillet_500 = {"error": "Internal Server Error", "message": "Internal Server Error"}
+    with socket.create_connection((emu.host, emu.port)) as s:
+        for path, headers, body in [
+            ("/api/v1/calls/call_abc123", HEPPU, heppu_500),
+            ("/api/v1/calls?limit=50", HEPPU, heppu_500),
+            ("/v2/api/active-calls/call-abc123", TRILLET, trillet_500),
+            ("/v2/api/active-calls", TRILLET, trillet_500),
+        ]:
+            status, response_headers, payload = exchange(s, "GET", path, headers)
+            assert (status, json.loads(payload)) == (500, body), path
+            assert response_headers.get("connection") != "close"
+        # The same connection answers the next request, and the journal saw the 500s.
+        status, _, payload = exchange(s, "GET", "/_emulator/journal?limit=10", {})
+        assert status == 200
+    statuses = [e["status"] for e in json.loads(payload)["entries"]]
+    assert statuses.count(500) == 4, statuses

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import re
 from dataclasses import asdict
 
@@ -71,3 +72,37 @@ def test_provider_styles_name_things_their_way():
     assert re.fullmatch(AGENT.id + r"-[a-z0-9]{10}", t.room)
     assert [p.identity for p in t.participants][:2] == ["agent-001", "customer-001"]
     assert h.metadata["caller_id"] == "+14155551234"
+
+
+def test_people_are_drawn_from_fakers_tables_at_its_frequencies():
+    from collections import Counter
+
+    from faker.providers.address.en_US import Provider as Address
+    from faker.providers.person.en_US import Provider as Person
+
+    g = Generator(1, SCRIPTS)
+    drawn = [g._people(random.Random(i), 1.7e9) for i in range(3000)]
+    for p in drawn:
+        assert p["firstName"] in Person.first_names and p["lastName"] in Person.last_names
+        assert p["email"] == f"{p['firstName']}.{p['lastName']}@".lower() + p["email"].split("@")[1]
+        assert p["company"] and "{" not in p["company"] + p["city"]
+    # Common names come up as often as they do in Faker's tables (Smith: about 2.2 %).
+    smiths = Counter(p["lastName"] for p in drawn)["Smith"] / len(drawn)
+    assert 0.01 < smiths < 0.035
+    assert any(p["city"].split()[0] in Address.city_prefixes for p in drawn)
+    assert len({p["firstName"] for p in drawn}) > 300
+
+
+def test_dates_a_call_mentions_follow_the_call_not_the_day_it_was_generated():
+    # 1.7e9 is 2023-11-14 (UTC): deliveries 1 to 10 days later, appointments
+    # 1 to 14 days later, whatever day the call is generated on.
+    g = Generator(1, SCRIPTS)
+    for i in range(200):
+        p = g._people(random.Random(i), 1.7e9)
+        month, day = p["deliveryDate"].split()
+        assert (month, 15 <= int(day) <= 24) == ("November", True), p["deliveryDate"]
+        weekday, rest = p["appointmentDate"].split(", ")
+        month, day = rest.split()
+        assert weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+        assert (month, 15 <= int(day) <= 28) == ("November", True), rest
+    assert asdict(make(index=3)) == asdict(make(index=3))

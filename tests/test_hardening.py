@@ -16,24 +16,16 @@ import pytest
 from emulator import limits
 from emulator.testing import Emulator
 
-from .conftest import HEPPU, HEPPU_OTHER_KEY, TRILLET
+from .conftest import HEPPU, HEPPU_OTHER_KEY, NOW, TRILLET
 
 AGENT = "550e8400-e29b-41d4-a716-446655440000"
 TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
-NOW = "2025-12-01T15:30:10Z"
 
 
 @pytest.fixture(scope="module")
 def emu():
     with Emulator(clock="manual", now=NOW) as e:
         yield e
-
-
-@pytest.fixture
-def http(emu):
-    emu.control.reset()
-    with httpx.Client(base_url=emu.url, timeout=10) as c:
-        yield c
 
 
 def raw(body: str, headers: dict | None = None) -> dict:

@@ -12,10 +12,9 @@ import pytest
 
 from emulator.testing import ControlError, Emulator
 
-from .conftest import HEPPU, TRILLET
+from .conftest import HEPPU, NOW, TRILLET
 
 SUPPORT = "550e8400-e29b-41d4-a716-446655440000"
-NOW = "2025-12-01T15:30:10Z"
 RANGE = "in the years 1970 to 9998"
 
 FIRST, LAST = "1970-01-01T00:00:00Z", "9998-12-31T23:59:59Z"
@@ -32,14 +31,6 @@ OUTSIDE = [
 def emu():
     with Emulator(clock="manual", now=NOW, strict=True) as e:
         yield e
-
-
-@pytest.fixture
-def http(emu):
-    emu.control.reset()
-    emu.control.set_clock(mode="manual", now=NOW)
-    with httpx.Client(base_url=emu.url, timeout=10) as c:
-        yield c
 
 
 def schedule(http, **body) -> httpx.Response:

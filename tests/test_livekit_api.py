@@ -10,9 +10,8 @@ from livekit import api
 from emulator.core.timeutil import parse_instant
 from emulator.testing import Emulator
 
-from .livekit_helpers import ACME, DEMO_WS, DEV, TRILLET, heppu_call, heppu_get, lk
-
-NOW = "2025-12-01T15:30:10Z"
+from .conftest import NOW, rewind
+from .livekit_helpers import ACME, DEMO_WS, DEV, heppu_call, heppu_get, lk
 
 
 @pytest.fixture(scope="module")
@@ -23,8 +22,7 @@ def emu():
 
 @pytest.fixture
 def url(emu):
-    emu.control.reset()
-    emu.control.set_clock(mode="manual", now=NOW)
+    rewind(emu)
     return emu.url
 
 

@@ -13,7 +13,7 @@ from schemathesis.core.errors import NoLinksFound
 from schemathesis.core.failures import FailureGroup
 from schemathesis.specs.openapi.checks import use_after_free
 
-from emulator.contracts.fuzz import APP_SETTINGS, CREDENTIALS, excluded_checks, explicit_headers, spec_names, start_instant, with_credentials
+from emulator.contracts.fuzz import APP_SETTINGS, CREDENTIALS, call_options, excluded_checks, explicit_headers, spec_names, start_instant, with_credentials
 
 from .conftest import HEPPU, make_app
 
@@ -32,28 +32,19 @@ def _schema(name: str):
     return schema, app
 
 
-# The event stream answers forever by design: a credentialed case would wait
-# out the transport's read for every example (minutes in all). The SSE tests
-# read it with a real client; without credentials it answers 401 at once and
-# stays in.
-ENDLESS = "streamEvents"
-
-
 def _with(name: str, schema, headers: dict | None):
     excluded = excluded_checks(name) or None
-    if headers is not None:
-        schema = schema.exclude(operation_id=ENDLESS)
 
     @schema.parametrize()
     @FAST
     def test(case):
         if headers is None:
-            case.call_and_validate(excluded_checks=excluded)
+            case.call_and_validate(excluded_checks=excluded, **call_options(case))
         else:
             # The credentials ride on the case (so probes that drop a header
             # really drop it) and are named to the checks as explicit.
             with_credentials(case, headers)
-            case.validate_response(case.call(), headers=explicit_headers(case, headers), excluded_checks=excluded)
+            case.validate_response(case.call(**call_options(case)), headers=explicit_headers(case, headers), excluded_checks=excluded)
 
     return test
 

@@ -10,25 +10,16 @@ import pytest
 from emulator.testing import Emulator
 from emulator.web import MAX_BODY_BYTES
 
-from .conftest import HEPPU, TRILLET
+from .conftest import HEPPU, NOW, TRILLET
 from .trillet_helpers import AGENT
 
 SUPPORT = "550e8400-e29b-41d4-a716-446655440000"
-NOW = "2025-12-01T15:30:10Z"
 
 
 @pytest.fixture(scope="module")
 def emu():
     with Emulator(clock="manual", now=NOW, strict=True) as e:
         yield e
-
-
-@pytest.fixture
-def http(emu):
-    emu.control.reset()
-    emu.control.set_clock(mode="manual", now=NOW)
-    with httpx.Client(base_url=emu.url, timeout=10) as c:
-        yield c
 
 
 def live_room(emu, http) -> str:

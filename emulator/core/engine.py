@@ -3,8 +3,6 @@ few operations every provider and the control plane share."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from emulator.core.bodies import BodyCache
 from emulator.core.changes import ChangeLog
 from emulator.core.clock import Clock, Clocks
@@ -43,7 +41,6 @@ class Engine:
         self.clocks = Clocks(clock)
         self.store = Store()
         self.store.plans.generator = self.generator
-        self._day = date.min
         self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
@@ -104,24 +101,14 @@ class Engine:
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
         created_at = plan_args.pop("created_at", None)
         created_at = now if created_at is None else created_at
-        today = self._today()
-        plan = self.generator.plan(
-            stream=stream, index=index, tenant=tenant.id, agent=agent, style=style, created_at=created_at, today=today, **plan_args
-        )
+        plan = self.generator.plan(stream=stream, index=index, tenant=tenant.id, agent=agent, style=style, created_at=created_at, **plan_args)
         # Stored as what it was drawn from; the plan is redrawn if evicted.
-        recipe = Recipe(stream, index, agent, style, created_at, today, pack_args(plan_args))
+        recipe = Recipe(stream, index, agent, style, created_at, pack_args(plan_args))
         tl = timeline(plan, ())  # one timeline for the store's row and the scheduler
         record = self.store.add(plan, recipe=recipe, tl=tl)
         self.scheduler.track(record, tl=tl)
         self.scheduler.release(tenant.id)
         return record
-
-    def _today(self) -> date:
-        """The real date (one shared object per day: every recipe holds it)."""
-        today = date.today()
-        if today != self._day:
-            self._day = today
-        return self._day
 
     def intervene(self, record: CallRecord, kind: str, *, now: float, **fields) -> Intervention:
         """Something happens to the call at `now`, the request's instant."""

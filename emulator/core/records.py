@@ -5,9 +5,8 @@ A plan (emulator.core.plan) is about 8 KB of turns, participants and dicts.
 A record holds instead one of three sources:
 
 - a `Recipe`: the inputs the plan was drawn from (seed stream and index,
-  the agent as it was, the provider's style, the creation instant, the
-  date relative dates were drawn from, and what the request fixed), redrawn
-  by the generator on demand;
+  the agent as it was, the provider's style, the creation instant and what
+  the request fixed), redrawn by the generator on demand;
 - a row number: the plan is stored whole in the change log's database and
   decoded on demand;
 - the plan itself (fixture calls and imported calls without a database).
@@ -22,7 +21,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from datetime import date
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import orjson
@@ -56,7 +54,6 @@ class Recipe(NamedTuple):
     agent: "Agent"  # frozen: the agent as it was when the call was made
     style: "CallStyle"
     created_at: float
-    today: date  # the real date relative dates (a delivery date) were drawn from
     args: bytes | dict  # what the request fixed: JSON when it round-trips, else the dict
 
 
@@ -214,7 +211,6 @@ class PlanCache:
             agent=src.agent,
             style=src.style,
             created_at=src.created_at,
-            today=src.today,
             **(orjson.loads(src.args) if type(src.args) is bytes else src.args),
         )
 

@@ -8,7 +8,6 @@ import time
 
 from emulator.control.faults import inject
 from emulator.control.scope import route_template
-from emulator.http import fast
 from emulator.http.context import SCOPE_KEY, resolve
 
 CONTROL_PREFIX = "/_emulator"
@@ -22,7 +21,10 @@ class VendorLayer:
         self.app = app
 
     async def __call__(self, scope, receive, send):
-        if scope["type"] != "http" or scope["path"].startswith(CONTROL_PREFIX):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        if scope["path"].startswith(CONTROL_PREFIX):
+            scope["app"].state.control.load()
             return await self.app(scope, receive, send)
         app = scope["app"]
         state = app.state
@@ -50,11 +52,7 @@ class VendorLayer:
                 fault, answered = await inject(state.faults, provider, tenant, template, scope, receive, recorded)
                 if answered:
                     return
-            short = state.fast_routes.match(provider, scope) if provider is not None and state.fast_routes else None
-            if short is not None:
-                await fast.serve(provider, *short, scope, receive, recorded)
-            else:
-                await self.app(scope, receive, recorded)
+            await self.app(scope, receive, recorded)
         finally:
             if not scope.get(INTERNAL):
                 route = scope.get("route")

@@ -14,9 +14,9 @@ from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfR
 from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
 from emulator.providers.heppu.auth import HeppuContext, heppu_context
-from emulator.providers.heppu.models import CallList, CallListResponse, CallStatus, Pagination
+from emulator.providers.heppu.models import CallListResponse, CallStatus, Pagination
 from emulator.providers.heppu.routes import router
-from emulator.web import json_response, off_loop
+from emulator.web import json_bytes, off_loop
 
 _INF = float("inf")
 
@@ -107,6 +107,7 @@ async def list_calls(
     start, end = _date("startDate", startDate), _date("endDate", endDate)
     now = ctx.now
     store = ctx.engine.store
+    bodies = ctx.engine.bodies
     # Calls exist from their createdAt: the window is [startDate, min(endDate, now)].
     # createdAt prints whole seconds: an endDate of a whole second takes in
     # the calls whose printed createdAt is that second.
@@ -126,7 +127,8 @@ async def list_calls(
             page_keys = keys[max(lo, top - limit) : top][::-1] if top > lo else []
         else:
             page_keys = keys[lo + offset : min(hi, lo + offset + limit)]
-        snaps = [store.get(i).at(now) for _, _, i in page_keys]
+        records = [store.get(i) for _, _, i in page_keys]
+        items = [_item(bodies, r, now) for r in records]
     else:
         window = keys[lo:hi]
 
@@ -159,12 +161,18 @@ async def list_calls(
         elif sortOrder == "desc":
             snaps.reverse()
         total = len(snaps)
-        snaps = snaps[offset : offset + limit]
+        items = [_item(bodies, store.get(s.plan.id), now, s) for s in snaps[offset : offset + limit]]
 
-    body = CallListResponse(
-        data=CallList(
-            calls=[render.list_item(s) for s in snaps],
-            pagination=Pagination(total=total, limit=limit, offset=offset, hasMore=offset + len(snaps) < total),
-        )
-    )
-    return json_response(body)
+    pagination = Pagination.model_construct(total=total, limit=limit, offset=offset, hasMore=offset + len(items) < total)
+    # CallListResponse's fields, in its order, around the items' own bytes.
+    return json_bytes(b'{"data":{"calls":[%s],"pagination":%s}}' % (b",".join(items), pagination.model_dump_json().encode()))
+
+
+def _item(bodies, record, now: float, snap=None) -> bytes:
+    """A call's list item, kept (like its GET body) until the call next changes."""
+    key = ("heppu.list_item", record.plan.id)
+    item = bodies.get(key, record, now)
+    if item is None:
+        snap = snap or record.at(now)
+        item = bodies.put(key, record, now, snap.next_change, render.list_item(snap).model_dump_json().encode())
+    return item

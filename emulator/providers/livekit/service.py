@@ -9,7 +9,7 @@ import logging
 from dataclasses import dataclass, field
 from typing import Callable
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from google.protobuf.message import Message
 from livekit.protocol import models
 from livekit.protocol import room as room_pb
@@ -25,9 +25,6 @@ from emulator.providers.livekit.wire import TwirpError, decode, encode, encoding
 from emulator.web import get_engine
 
 log = logging.getLogger("emulator.livekit")
-
-router = APIRouter()
-
 
 @dataclass
 class Call:
@@ -254,9 +251,6 @@ KNOWN = {
     "livekit.Ingress": set(),
 }
 
-ALL_METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"]
-
-
 async def handle(request: Request, path: str) -> Response:
     """One Twirp request: route, decode, authenticate, run, encode."""
     route = f"{request.method} /twirp/{path}"
@@ -283,8 +277,3 @@ async def handle(request: Request, path: str) -> Response:
     except Exception:  # never a stack trace on the wire
         log.exception("LiveKit %s.%s failed", service, method)
         return TwirpError("internal", "internal error").response()
-
-
-@router.api_route("/twirp/{path:path}", methods=ALL_METHODS, include_in_schema=False)
-async def twirp(request: Request, path: str) -> Response:
-    return await handle(request, path)

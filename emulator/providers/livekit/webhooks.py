@@ -4,7 +4,7 @@ sends (JSON body, a bare JWT in Authorization carrying the body's sha256),
 so livekit.api.WebhookReceiver accepts it.
 
 `webhook_events`, `body` and `request` are pure (an event and its call in,
-messages and bytes out). `KIND` hands them to the events layer, which
+messages and bytes out). The package's `WEBHOOK` kind hands them to the events layer, which
 delivers them to endpoints registered with kind `livekit`: the payload is the
 message as protojson (serialised there exactly as `body` does), and each
 attempt is signed with the tenant's first LiveKit key pair."""
@@ -23,11 +23,9 @@ from livekit.protocol.webhook import WebhookEvent
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.store import CallRecord
 from emulator.core.timeutil import parse_instant
-from emulator.events.webhooks import WebhookKind
 from emulator.providers.livekit import auth, rooms
 from emulator.providers.livekit.ids import event_id
 
-KINDS = ("room_started", "participant_joined", "participant_left", "track_published", "room_finished")
 # Seconds a webhook token stays valid (LiveKit signs with a 5 min TTL).
 TOKEN_TTL = 300
 # Events carry instants to the millisecond: the state a join shows is read
@@ -129,7 +127,3 @@ def request_headers(engine, tenant_id: str, raw: bytes) -> dict[str, str]:
     if pair is None:
         return {}
     return {"Content-Type": "application/webhook+json", "User-Agent": "LiveKit", "Authorization": authorization(raw, pair.key, pair.secret)}
-
-
-# Only for endpoints registered with kind `livekit` (no vendor gets it by default).
-KIND = WebhookKind(name="livekit", events=KINDS, default_events=KINDS, payloads=payloads, request_headers=request_headers)
