@@ -75,7 +75,8 @@ async def create_calls(base: str, n: int, connections: int) -> float:
 
 def populate(data_dir: Path, stored: int, generated: int = 2000) -> None:
     """`stored` calls in the log as a server writes them (a call.created and
-    a stream.counted change each). `generated` are drawn by the engine; the
+    a stream.counted change each; a call.created row holds the call's index
+    fields, its plan whole in the row's detail). `generated` are drawn by the engine; the
     rest are copies of their rows under new call ids and room names (drawing
     100,000 plans takes a quarter of an hour on a busy machine)."""
     import sqlite3
@@ -96,22 +97,23 @@ def populate(data_dir: Path, stored: int, generated: int = 2000) -> None:
         engine.create_call(tenant=tenant, agent=agent, style=PROVIDER.style, now=now, contact_phone="+14155550199")
     shut_down(app)
     db = sqlite3.connect(data_dir / "state.sqlite3")
-    rows = db.execute("SELECT kind, wall, data FROM changes WHERE kind IN ('call.created', 'stream.counted') ORDER BY seq").fetchall()
+    rows = db.execute("SELECT kind, wall, data, detail FROM changes WHERE kind IN ('call.created', 'stream.counted') ORDER BY seq").fetchall()
     copy, made = 0, min(stored, generated)
     while made < stored:
         copy += 1
         out = []
-        for kind, wall, data in rows:
+        for kind, wall, data, detail in rows:
             d = orjson.loads(data)
             if kind == "call.created":
                 if made >= stored:
                     break
-                plan = d["plan"]
-                plan["id"] = f"{plan['id']}_{copy}"
-                plan["room"] = plan["room"] and f"{plan['room']}_{copy}"
+                plan, head = orjson.loads(detail), d["head"]
+                head["id"] = plan["id"] = f"{plan['id']}_{copy}"
+                head["room"] = plan["room"] = plan["room"] and f"{plan['room']}_{copy}"
+                detail = orjson.dumps(plan)
                 made += 1
-            out.append((kind, wall, orjson.dumps(d)))
-        db.executemany("INSERT INTO changes (kind, wall, data) VALUES (?, ?, ?)", out)
+            out.append((kind, wall, orjson.dumps(d), detail))
+        db.executemany("INSERT INTO changes (kind, wall, data, detail) VALUES (?, ?, ?, ?)", out)
         db.commit()
     db.close()
 

@@ -78,6 +78,7 @@ class Persistence:
         gc.disable()
         try:
             scheduler = restore_baseline(app, first.data)
+            app.state.engine.store.plans.rows = self.log  # plans are read from their rows
             for change in changes:
                 apply(app.state, change)
             from emulator.control.state import restore_scheduler
@@ -110,10 +111,7 @@ class Persistence:
             # The calls follow the baseline as changes of their own, in the
             # same transaction: replayed like any others, quickly.
             self.log.rebase(BASELINE, **baseline(app))
-            for record in app.state.engine.store.records():
-                self.log.append("call.created", plan=record.plan)
-                for iv in record.interventions:
-                    self.log.append("call.intervened", call=record.plan.id, intervention=iv)
+            app.state.engine.store.write_all(self.log)
             hooks = app.state.webhooks
             self.log.append("webhooks.counted", **hooks.counters())
             for d in hooks.pending.values():
@@ -190,8 +188,7 @@ def restore_baseline(app, data: dict):
     for tenant_id, c in data["clocks"]["tenants"].items():
         engine.clocks.own(tenant_id).restore(c["mode"], c["speed"], c["now"], c["wall"])
     for call in doc.calls:
-        record = engine.store.add(call.plan)
-        record.interventions.extend(sorted(call.interventions, key=lambda iv: iv.at))
+        engine.store.add(call.plan, call.interventions)
     engine.store.restore_streams(doc.streams)
     app.state.engine = engine
     app.state.events.attach(engine)

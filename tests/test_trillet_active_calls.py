@@ -265,7 +265,7 @@ def test_remove_agent_refuses_bad_input_and_changes_nothing(driver, body, status
         assert r.json()["message"] == message.format(room=room)
     if isinstance(body, str):
         assert r.json()["message"].startswith("Malformed JSON in request body")
-    assert driver.engine.store.by_room(room).interventions == []
+    assert list(driver.engine.store.by_room(room).interventions) == []
     to_turn(driver, plan, 3)
     assert [t["role"] for t in detail(driver, room).json()["transcript"]] == [t.role for t in plan.turns[:4]]
 
@@ -275,7 +275,7 @@ def test_remove_agent_before_answer_is_409(driver):
     driver.clock.set_now(plan.start_at + plan.ring_at + 0.1)
     r = remove(driver, placed["roomName"], {"participantIdentity": "agent-001"})
     assert r.status_code == 409 and "has not been answered" in r.json()["message"]
-    assert plan_of(driver, placed) is not None and driver.engine.store.by_room(placed["roomName"]).interventions == []
+    assert plan_of(driver, placed) is not None and list(driver.engine.store.by_room(placed["roomName"]).interventions) == []
 
 
 # --- auth on every route ----------------------------------------------------
@@ -311,5 +311,5 @@ def test_every_route_needs_the_key_and_its_workspace(docs_moment, method, path, 
     r = getattr(docs_moment.http, method)(path, headers=headers, **kwargs)
     assert r.status_code == status
     assert r.json() == {"error": r.json()["error"], "message": message}
-    assert docs_moment.engine.store.by_room("call-abc123").interventions == []
+    assert list(docs_moment.engine.store.by_room("call-abc123").interventions) == []
     assert len(docs_moment.engine.store.for_tenant(TRILLET_WORKSPACE)) == 1

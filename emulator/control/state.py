@@ -332,13 +332,15 @@ async def export_stream(engine, webhooks=None):
     """The export document, written as it is sent: a million calls never sit
     in memory as one body. The calls and counters are those of the moment
     the export began."""
-    records = [(r.plan, tuple(r.interventions)) for r in engine.store.records()]
+    # Records, not plans: a plan is expanded when its chunk is written (a
+    # plan never changes; the interventions are those of this moment).
+    records = [(r, tuple(r.interventions)) for r in engine.store.records()]
     head = export_state(engine, webhooks, calls=False).model_dump_json()
     # The top-level "calls" is the last such key (nothing after it holds a list).
     cut = head.rindex(',"calls":[]') + len(',"calls":[')
     yield head[:cut].encode()
     for i in range(0, len(records), EXPORT_CHUNK):
-        chunk = ",".join(CallDoc(plan=p, interventions=list(ivs)).model_dump_json() for p, ivs in records[i : i + EXPORT_CHUNK])
+        chunk = ",".join(CallDoc(plan=r.plan, interventions=list(ivs)).model_dump_json() for r, ivs in records[i : i + EXPORT_CHUNK])
         yield (("," if i else "") + chunk).encode()
         await asyncio.sleep(0)
     yield head[cut:].encode()

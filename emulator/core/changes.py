@@ -23,13 +23,16 @@ from typing import Any, Callable, Iterator, NamedTuple, Protocol
 Apply = Callable[[Any, dict], None]
 
 CHANGE_TYPES: dict[str, Apply] = {}
+_WITH_ROW: set[str] = set()  # kinds whose function also receives the change's row
 
 
-def register(kind: str) -> Callable[[Apply], Apply]:
+def register(kind: str, *, with_row: bool = False) -> Callable[[Apply], Apply]:
     def wrap(fn: Apply) -> Apply:
         if kind in CHANGE_TYPES and CHANGE_TYPES[kind] is not fn:
             raise ValueError(f"change type {kind!r} registered twice")
         CHANGE_TYPES[kind] = fn
+        if with_row:
+            _WITH_ROW.add(kind)
         return fn
 
     return wrap
@@ -64,7 +67,10 @@ class UnknownChange(ValueError):
 
 class ChangeLog(Protocol):
     """Where changes go. `append` records a change (its data: plain JSON
-    values, dataclasses, tuples); `flush` makes every appended change durable
+    values, dataclasses, tuples) and, apart from it, an optional `detail`
+    (bulk such as a whole plan, not read back at replay), and returns the
+    change's row number when the log keeps rows; `detail(row)` reads a
+    detail back and `copy(row)` appends a copy of a row's change; `flush` makes every appended change durable
     and returns once it is; `rebase` replaces the whole log by one baseline
     change (a reset, an import, a compaction), durable with what follows it
     at the next flush; `mark` and `truncate` take back what was appended
@@ -73,7 +79,11 @@ class ChangeLog(Protocol):
 
     enabled: bool
 
-    def append(self, kind: str, **data: Any) -> None: ...
+    def append(self, kind: str, detail: Any = None, **data: Any) -> int | None: ...
+
+    def detail(self, row: int) -> Any: ...
+
+    def copy(self, row: int) -> int: ...
 
     def flush(self) -> None: ...
 
@@ -93,8 +103,14 @@ class MemoryLog:
 
     enabled = False
 
-    def append(self, kind: str, **data: Any) -> None:
-        pass
+    def append(self, kind: str, detail: Any = None, **data: Any) -> None:
+        return None
+
+    def detail(self, row: int) -> Any:
+        raise LookupError("a memory log keeps no rows")
+
+    def copy(self, row: int) -> int:
+        raise LookupError("a memory log keeps no rows")
 
     def flush(self) -> None:
         pass
@@ -122,4 +138,7 @@ def apply(state: Any, change: Change) -> None:
     fn = CHANGE_TYPES.get(change.kind)
     if fn is None:
         raise UnknownChange(f"change #{change.seq} has unknown type {change.kind!r}")
-    fn(state, change.data)
+    if change.kind in _WITH_ROW:
+        fn(state, change.data, change.seq)
+    else:
+        fn(state, change.data)

@@ -11,7 +11,9 @@ from emulator.core.lifecycle import CallSnapshot
 from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.scheduler import Scheduler
+from emulator.core.records import Recipe, pack_args
 from emulator.core.store import CallRecord, Store
+from emulator.core.timeline import timeline
 from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
 
 
@@ -35,12 +37,13 @@ class Engine:
         fixture_calls: list[CallPlan] = (),
     ) -> None:
         self.seed = seed
+        self.generator = Generator(seed, scripts)
         self.clocks = Clocks(clock)
         self.store = Store()
+        self.store.plans.generator = self.generator
         self.bodies = BodyCache()
         self.tenants = tenants
         self.scripts = scripts
-        self.generator = Generator(seed, scripts)
         self.scheduler = Scheduler(self)
         self.demo = None  # core.demo.Demo when demo traffic is configured
         self._fixture_calls = list(fixture_calls)
@@ -97,17 +100,13 @@ class Engine:
         plan_args = with_magic(plan_args.get("contact_phone"), plan_args)
         stream, index = seed_stream if seed_stream is not None else (tenant.id, self.store.next_index(tenant.id))
         created_at = plan_args.pop("created_at", None)
-        plan = self.generator.plan(
-            stream=stream,
-            index=index,
-            tenant=tenant.id,
-            agent=agent,
-            style=style,
-            created_at=now if created_at is None else created_at,
-            **plan_args,
-        )
-        record = self.store.add(plan)
-        self.scheduler.track(record)
+        created_at = now if created_at is None else created_at
+        plan = self.generator.plan(stream=stream, index=index, tenant=tenant.id, agent=agent, style=style, created_at=created_at, **plan_args)
+        # Stored as what it was drawn from; the plan is redrawn if evicted.
+        recipe = Recipe(stream, index, agent, style, created_at, pack_args(plan_args))
+        tl = timeline(plan, ())  # one timeline for the store's row and the scheduler
+        record = self.store.add(plan, recipe=recipe, tl=tl)
+        self.scheduler.track(record, tl=tl)
         self.scheduler.release(tenant.id)
         return record
 

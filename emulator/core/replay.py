@@ -29,9 +29,12 @@ def intervention_from_json(d: dict) -> Intervention:
     return Intervention(**{**d, "turn": _turn(turn) if turn is not None else None})
 
 
-@register("call.created")
-def _call_created(state, data: dict) -> None:
-    state.engine.store.add(plan_from_json(data["plan"]))
+@register("call.created", with_row=True)
+def _call_created(state, data: dict, row: int) -> None:
+    if "plan" in data:  # format 1: the plan in the change itself
+        state.engine.store.add(plan_from_json(data["plan"]))
+    else:  # the plan stays in its row until the call is read
+        state.engine.store.add_stored(data["head"], row)
 
 
 @register("call.intervened")

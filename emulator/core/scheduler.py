@@ -27,6 +27,7 @@ from __future__ import annotations
 import asyncio
 import heapq
 import logging
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from itertools import count
 from math import inf
@@ -58,7 +59,7 @@ class Emitted:
 @dataclass(slots=True)
 class _Tracked:
     record: "CallRecord"
-    timeline: Timeline
+    timeline: Timeline | None  # None: not computed yet (followed from its instants)
     version: int  # interventions seen when the timeline was computed
     cursor: float  # events at or before this instant were emitted
     after_end: list[str] = field(default_factory=list)
@@ -99,21 +100,45 @@ class Scheduler:
 
     # -- what is scheduled ----------------------------------------------------
 
-    def track(self, record: "CallRecord", since: float = -inf) -> None:
+    def track(self, record: "CallRecord", since: float = -inf, tl: Timeline | None = None) -> None:
         """Follow a call: its events after `since` will be emitted at their
         instants (a new call: all of them; a call loaded with the state: only
-        what happens after the state's now)."""
-        tl = timeline(record.plan, record.interventions)
-        tracked = self._calls.get(record.plan.id)
+        what happens after the state's now). `tl`: its timeline, when the
+        caller has it already."""
+        record.pin()  # a call not over keeps its plan expanded (its timeline is, too)
+        if tl is None:
+            tl = timeline(record.plan, record.interventions)
+        tracked = self._calls.get(record.id)
         after = tracked.after_end if tracked else []
-        self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), since, after)
-        self._schedule_call(record.plan.id)
+        self._calls[record.id] = _Tracked(record, tl, len(record.interventions), since, after)
+        self._schedule_call(record.id)
+
+    def follow(self, record: "CallRecord", since: float, instants) -> None:
+        """Follow a restored call from the instants its plan changes at
+        (stored with it), without expanding it: its timeline is computed
+        when its next change comes due. Only for a call without
+        interventions (the instants are its plan's alone)."""
+        i = bisect_right(instants, since)
+        if i == len(instants):
+            return  # nothing more happens to it
+        record.pin_when_read()
+        self._calls[record.id] = _Tracked(record, None, len(record.interventions), since)
+        self._push(record.tenant, instants[i], "call", record.id, len(record.interventions))
+
+    def _timeline(self, t: _Tracked) -> Timeline:
+        if t.timeline is None:
+            t.record.pin()
+            t.timeline = timeline(t.record.plan, t.record.interventions)
+        return t.timeline
 
     def touch(self, record: "CallRecord") -> None:
         """The call's interventions changed: reschedule what is left of it."""
         tracked = self._calls.get(record.plan.id)
         if tracked is None:
             return
+        if tracked.timeline is None:  # followed unexpanded: as it was, with no interventions
+            tracked.timeline = timeline(record.plan, ())
+            record.pin()
         before = [(e.type, e.data) for e in tracked.timeline.events if e.at == tracked.cursor]
         tracked.timeline = timeline(record.plan, record.interventions)
         tracked.version = len(record.interventions)
@@ -140,6 +165,7 @@ class Scheduler:
             if tl.ended and tl.events[-1].at <= now:
                 self._run_handler(kind, record, tl.events[-1].at)
                 return
+            record.pin()
             tracked = self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), now)
             self._schedule_call(record.plan.id)
         if kind not in tracked.after_end:
@@ -149,12 +175,14 @@ class Scheduler:
         """Drop the jobs of one tenant (or all): its calls were forgotten."""
         if tenant_id is None:
             self._heaps.clear()
+            for tracked in self._calls.values():
+                tracked.record.unpin()
             self._calls.clear()
             self.demo.clear()
             return
         self._heaps.pop(tenant_id, None)
-        for call_id in [c for c, t in self._calls.items() if t.record.plan.tenant == tenant_id]:
-            del self._calls[call_id]
+        for call_id in [c for c, t in self._calls.items() if t.record.tenant == tenant_id]:
+            self._calls.pop(call_id).record.unpin()
         stream = self.demo.get(tenant_id)
         if stream is not None:  # the tenant's demo stream goes on
             self.add_demo(stream)
@@ -168,7 +196,8 @@ class Scheduler:
         out = []
         for call_id, t in self._calls.items():
             if t.after_end:
-                last = t.timeline.events[-1] if t.timeline.ended else None
+                tl = self._timeline(t)
+                last = tl.events[-1] if tl.ended else None
                 out.append({"callId": call_id, "kinds": list(t.after_end), "at": last.at if last else None})
         return out
 
@@ -188,10 +217,10 @@ class Scheduler:
 
     def _schedule_call(self, call_id: str) -> None:
         t = self._calls[call_id]
-        nxt = t.timeline.next_change(t.cursor)
+        nxt = self._timeline(t).next_change(t.cursor)
         if nxt is None:
             if not t.after_end or t.timeline.ended:
-                del self._calls[call_id]
+                self._calls.pop(call_id).record.unpin()  # followed no more: its plan may be evicted
             return
         self._push(t.record.plan.tenant, nxt, "call", call_id, t.version)
 
@@ -232,7 +261,7 @@ class Scheduler:
         t = self._calls.get(call_id)
         if t is None or t.version != version or at <= t.cursor:
             return 0  # stale: rescheduled since, or forgotten
-        events = t.timeline.between(t.cursor, at)
+        events = self._timeline(t).between(t.cursor, at)
         t.cursor = at
         plan = t.record.plan
         for e in events:
@@ -243,7 +272,8 @@ class Scheduler:
 
     def _ended(self, t: _Tracked, at: float) -> None:
         """Run what waits on the call's end, once it has ended by `at`."""
-        if t.timeline.ended and t.timeline.events[-1].at <= at:
+        tl = self._timeline(t)
+        if tl.ended and tl.events[-1].at <= at:
             kinds, t.after_end = t.after_end, []
             for kind in kinds:
                 self._run_handler(kind, t.record, at)
@@ -336,7 +366,12 @@ async def drive(current: Callable[[], Scheduler], wake: asyncio.Event, released:
 def follow_open_calls(engine: "Engine") -> None:
     """After a restore or an import: follow every call not over by its
     tenant's now; only what happens later is an event."""
+    instants = engine.store.take_restored_instants()
     for tenant in engine.tenants.all():
         now = engine.now(tenant.id)
         for record in engine.store.open_calls(tenant.id, now):
-            engine.scheduler.track(record, since=now)
+            known = instants.get(record.id)
+            if known is not None:  # restored from its row: followed unexpanded
+                engine.scheduler.follow(record, now, known)
+            else:
+                engine.scheduler.track(record, since=now)

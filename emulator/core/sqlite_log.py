@@ -1,6 +1,9 @@
 """The change log in an SQLite file (the standard library's sqlite3), WAL mode.
 
-One table of changes in order (seq, kind, wall time, JSON data). Appends go
+One table of changes in order (seq, kind, wall time, JSON data, and a
+detail: JSON bulk stored after the data, such as a call's whole plan, which
+replay never reads: a restart reads only the small data, and a plan is
+decoded from its row when the call is first read). Appends go
 into an open transaction; `flush` commits it with synchronous=FULL, so once
 it returns the changes survive kill -9 (and a power cut). SQLite's WAL
 never leaves the file half-written: a change is in, whole, or not at all.
@@ -24,7 +27,7 @@ from emulator.core.changes import Change
 
 FILE_NAME = "state.sqlite3"
 LOCK_NAME = "state.lock"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 def _create_v1(db: sqlite3.Connection) -> None:
@@ -33,8 +36,14 @@ def _create_v1(db: sqlite3.Connection) -> None:
     )
 
 
+def _add_detail(db: sqlite3.Connection) -> None:
+    """Format 2: a change's bulk in its own column, after the data. Rows of
+    format 1 keep everything in `data` and are read as before."""
+    db.execute("ALTER TABLE changes ADD COLUMN detail BLOB")
+
+
 # MIGRATIONS[v] takes a file at version v to v + 1 (v = 0: an empty file).
-MIGRATIONS = {0: _create_v1}
+MIGRATIONS = {0: _create_v1, 1: _add_detail}
 
 
 class DataDirError(Exception):
@@ -72,6 +81,7 @@ class SqliteLog:
             self.close()
             raise
         self._pending = 0
+        self._cut: int | None = None  # rows before this one go at the next flush (a rebase)
 
     def _take_lock(self) -> None:
         fd = os.open(self.dir / LOCK_NAME, os.O_RDWR | os.O_CREAT, 0o644)
@@ -100,11 +110,30 @@ class SqliteLog:
 
     # -- writing --------------------------------------------------------------
 
-    def append(self, kind: str, **data: Any) -> None:
+    def append(self, kind: str, detail: Any = None, **data: Any) -> int:
         if not self.db.in_transaction:
             self.db.execute("BEGIN")
-        self.db.execute("INSERT INTO changes (kind, wall, data) VALUES (?, ?, ?)", (kind, self._wall(), encode(data)))
+        cur = self.db.execute(
+            "INSERT INTO changes (kind, wall, data, detail) VALUES (?, ?, ?, ?)",
+            (kind, self._wall(), encode(data), None if detail is None else encode(detail)),
+        )
         self._pending += 1
+        return cur.lastrowid
+
+    def detail(self, row: int) -> Any:
+        found = self.db.execute("SELECT detail FROM changes WHERE seq = ?", (row,)).fetchone()
+        if found is None or found[0] is None:
+            raise LookupError(f"change #{row} has no detail")
+        return orjson.loads(found[0])
+
+    def copy(self, row: int) -> int:
+        if not self.db.in_transaction:
+            self.db.execute("BEGIN")
+        cur = self.db.execute("INSERT INTO changes (kind, wall, data, detail) SELECT kind, wall, data, detail FROM changes WHERE seq = ?", (row,))
+        if cur.rowcount != 1:
+            raise LookupError(f"no change #{row} to copy")
+        self._pending += 1
+        return cur.lastrowid
 
     def mark(self) -> int:
         return self.db.execute("SELECT coalesce(max(seq), 0) FROM changes").fetchone()[0]
@@ -112,23 +141,28 @@ class SqliteLog:
     def truncate(self, mark: int) -> None:
         if self.db.in_transaction:
             self.db.execute("DELETE FROM changes WHERE seq > ?", (mark,))
+            if self._cut is not None and self._cut > mark:
+                self._cut = None
 
     def flush(self) -> None:
         if self.db.in_transaction:
+            if self._cut is not None:
+                self.db.execute("DELETE FROM changes WHERE seq < ?", (self._cut,))
+                self._cut = None
             self.db.execute("COMMIT")
         self._pending = 0
 
     def rebase(self, kind: str, **data: Any) -> None:
         """The whole log becomes this one change (and whatever is appended
-        after it), committed together at the next flush."""
-        if not self.db.in_transaction:
-            self.db.execute("BEGIN")
-        self.db.execute("DELETE FROM changes")
-        self.append(kind, **data)
+        after it), committed together at the next flush. The older rows go
+        at that flush, so rows can still be copied (`copy`) until then."""
+        self._cut = self.append(kind, **data)
 
     # -- reading --------------------------------------------------------------
 
     def read(self) -> Iterator[Change]:
+        # The details are not read: they sit after `data` in each row, in
+        # overflow pages SQLite then never visits.
         for seq, kind, wall, data in self.db.execute("SELECT seq, kind, wall, data FROM changes ORDER BY seq"):
             yield Change(seq, kind, wall, orjson.loads(data))
 

@@ -1,5 +1,7 @@
 """Calls by id, by room name and by tenant. A call is its plan plus the
-interventions that happened to it, in time order.
+interventions that happened to it, in time order. A record keeps only what
+the indexes need and where its plan comes from (emulator.core.records):
+plans are expanded on demand through a bounded cache.
 
 Besides the per-tenant creation index the store keeps two small indexes so
 no request grows with the number of stored calls: calls by phone number,
@@ -9,16 +11,19 @@ Changes made inside `atomic()` are undone if the block raises."""
 from __future__ import annotations
 
 import heapq
+from array import array
 from bisect import bisect_left, insort
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from itertools import count
 from typing import Callable, Iterator
 
 from emulator.core.changes import NO_LOG, ChangeLog
-from emulator.core.lifecycle import CallSnapshot, snapshot
 from emulator.core.plan import CallPlan, Intervention
+from emulator.core.records import CallRecord, PlanCache, Recipe
+from emulator.core.timeline import Timeline, timeline
+
+__all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic"]
 
 Key = tuple[float, int, str]  # (created_at, insertion seq, id): creation order
 
@@ -48,20 +53,6 @@ def _remember(step: Callable[[], None]) -> None:
         undo.append(step)
 
 
-@dataclass(slots=True)
-class CallRecord:
-    plan: CallPlan
-    interventions: list[Intervention] = field(default_factory=list)
-
-    def at(self, now: float) -> CallSnapshot | None:
-        return snapshot(self.plan, self.interventions, now)
-
-    def final(self) -> tuple[float | None, str | None]:
-        """When the call ends and how, as things stand (None: not until told)."""
-        s = snapshot(self.plan, self.interventions, float("inf"))
-        return (s.ended_at, s.status) if s is not None and s.ended_at is not None else (None, None)
-
-
 class DuplicateCall(ValueError):
     pass
 
@@ -83,7 +74,7 @@ class _Liveness:
     def watch(self, record: CallRecord) -> None:
         end, _ = record.final()
         if end is not None:
-            heapq.heappush(self.heap, (end, next(self._tie), record.plan.id))
+            heapq.heappush(self.heap, (end, next(self._tie), record.id))
 
 
 class Store:
@@ -91,50 +82,128 @@ class Store:
     ChangeLog: memory-only by default, or a database), from which these
     indexes are rebuilt at start."""
 
-    def __init__(self, log: ChangeLog = NO_LOG) -> None:
+    def __init__(self, log: ChangeLog = NO_LOG, plans: PlanCache | None = None) -> None:
+        self.plans = plans if plans is not None else PlanCache()
+        self.plans.clear()
         self.log = log
         self._by_id: dict[str, CallRecord] = {}
         self._by_room: dict[str, CallRecord] = {}
         # Per tenant, (created_at, insertion seq, id) kept sorted: listing
         # and paging never look at another tenant's calls.
         self._by_tenant: dict[str, list[Key]] = {}
-        self._keys: dict[str, Key] = {}
         self._by_phone: dict[tuple[str, str], list[Key]] = {}
         self._liveness: dict[str, _Liveness] = {}
         self._seq = count()
         self._streams: dict[str, int] = {}
+        self._restored: dict[str, array] = {}
 
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def _log(self, kind: str, **data) -> None:
-        """Log a change; inside atomic() a failed write takes it back too, so
-        what is stored never holds a change the answer said did not happen."""
-        mark = self.log.mark()
-        self.log.append(kind, **data)
-        _remember(lambda: self.log.truncate(mark))
+    @property
+    def log(self) -> ChangeLog:
+        return self._log_to
 
-    def add(self, plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...] = ()) -> CallRecord:
+    @log.setter
+    def log(self, log: ChangeLog) -> None:
+        self._log_to = log
+        if log.enabled:  # plans stored in its rows are read back from it
+            self.plans.rows = log
+
+    def _log(self, kind: str, detail=None, **data) -> int | None:
+        """Log a change; inside atomic() a failed write takes it back too, so
+        what is stored never holds a change the answer said did not happen.
+        Returns the change's row when the log keeps rows."""
+        mark = self.log.mark()
+        row = self.log.append(kind, detail=detail, **data)
+        _remember(lambda: self.log.truncate(mark))
+        return row
+
+    def add(
+        self,
+        plan: CallPlan,
+        interventions: list[Intervention] | tuple[Intervention, ...] = (),
+        *,
+        recipe: Recipe | None = None,
+        tl: Timeline | None = None,
+    ) -> CallRecord:
+        """Store a call. With a `recipe` (what the plan was drawn from) the
+        plan is kept only in the cache, redrawn when evicted; with a log that
+        keeps rows, it is read back from its row instead. `tl`: the plan's
+        timeline without interventions, when the caller has it."""
         if plan.id in self._by_id:
             raise DuplicateCall(plan.id)
         interventions = sorted(interventions, key=lambda iv: iv.at)
-        self._log("call.created", plan=plan)
+        record = CallRecord(plan, interventions, plans=self.plans)
+        if tl is not None and not interventions:  # how it ends, read off its timeline
+            last = tl.events[-1]
+            record._final = (last.at, last.data["status"]) if tl.ended else (None, None)
+        row = None
+        if self.log.enabled:
+            final = record.final() if not interventions else snapshot_final(plan)
+            row = self._log("call.created", detail=plan, head=head(plan, final, record.marks, tl))
         for iv in interventions:
             self._log("call.intervened", call=plan.id, intervention=iv)
-        record = CallRecord(plan, interventions)
-        key = (plan.created_at, next(self._seq), plan.id)
-        self._by_id[plan.id] = record
-        self._keys[plan.id] = key
-        if plan.room:
-            self._by_room[plan.room] = record
-        insort(self._by_tenant.setdefault(plan.tenant, []), key)
-        for phone in self._phones(plan):
-            insort(self._by_phone.setdefault((plan.tenant, phone), []), key)
-        live = self._liveness.setdefault(plan.tenant, _Liveness())
-        live.open[plan.id] = record
-        live.watch(record)
-        _remember(lambda: self._discard(plan.id))
+        if row is not None:
+            record._src = row
+        elif recipe is not None:
+            record._src = recipe
+        if record._src is not plan:
+            self.plans.put(record, plan)
+        self._index(record, plan.created_at, self._phones(plan))
         return record
+
+    def add_stored(self, head: dict, row: int) -> CallRecord:
+        """A call whose plan is stored whole in the log's row `row` (replay):
+        indexed from its head, decoded when first read."""
+        if head["id"] in self._by_id:
+            raise DuplicateCall(head["id"])
+        record = CallRecord(head=head, source=row, plans=self.plans)
+        end, status = head["final"]
+        record._final = (end, status) if end is not None else (None, None)
+        self._index(record, head["created_at"], head["phones"])
+        # When its plan changes: the scheduler follows it from these after
+        # the replay (take_restored_instants), without expanding it.
+        self._restored[record.id] = array("d", head["changes"])
+        _remember(lambda: self._restored.pop(record.id, None))
+        return record
+
+    def take_restored_instants(self) -> dict[str, array]:
+        """The change instants of the calls restored since the last take,
+        those with no intervention since (then their plan alone decides)."""
+        taken, self._restored = self._restored, {}
+        return taken
+
+    def _index(self, record: CallRecord, created_at: float, phones) -> None:
+        call_id, tenant = record.id, record.tenant
+        key = (created_at, next(self._seq), call_id)
+        self._by_id[call_id] = record
+        record.key = key
+        if record.room:
+            self._by_room[record.room] = record
+        insort(self._by_tenant.setdefault(tenant, []), key)
+        for phone in phones:
+            insort(self._by_phone.setdefault((tenant, phone), []), key)
+        live = self._liveness.setdefault(tenant, _Liveness())
+        live.open[call_id] = record
+        live.watch(record)
+        _remember(lambda: self._discard(call_id))
+
+    def write_all(self, log: ChangeLog) -> None:
+        """Append every call to `log` (after a new baseline): a call read
+        from a row is copied row to row, never decoded."""
+        self.plans.rows = log
+        for record in self._by_id.values():
+            src = record._src
+            if type(src) is int:
+                record._src = log.copy(src)
+            else:
+                plan = record.plan
+                row = log.append("call.created", detail=plan, head=head(plan, snapshot_final(plan), record.marks, None))
+                if row is not None:
+                    record._src = row
+            for iv in record.interventions:
+                log.append("call.intervened", call=record.id, intervention=iv)
 
     @staticmethod
     def _phones(plan: CallPlan) -> set[str]:
@@ -145,7 +214,8 @@ class Store:
         record = self._by_id.pop(call_id, None)
         if record is None:
             return
-        plan, key = record.plan, self._keys.pop(call_id)
+        plan, key = record.plan, record.key
+        self.plans.forget(record)
         if plan.room and self._by_room.get(plan.room) is record:
             del self._by_room[plan.room]
         _remove(self._by_tenant.get(plan.tenant), key)
@@ -160,7 +230,7 @@ class Store:
         return self._by_id.get(call_id)
 
     def key(self, call_id: str) -> Key:
-        return self._keys[call_id]
+        return self._by_id[call_id].key
 
     def by_room(self, room: str) -> CallRecord | None:
         return self._by_room.get(room)
@@ -210,18 +280,27 @@ class Store:
                 heapq.heappush(heap, (end, next(live._tie), call_id))
                 continue
             del live.open[call_id]
-            insort(live.ended.setdefault(status, []), self._keys[call_id])
+            insort(live.ended.setdefault(status, []), record.key)
         live.horizon = now
         return live
 
     def intervene(self, call_id: str, intervention: Intervention) -> CallRecord:
         record = self._by_id[call_id]
         self._log("call.intervened", call=call_id, intervention=intervention)
+        self._restored.pop(call_id, None)  # its plan alone no longer decides
+        if type(record.interventions) is tuple:
+            record.interventions = list(record.interventions)
         insort(record.interventions, intervention, key=lambda iv: iv.at)
-        live = self._liveness.get(record.plan.tenant)
+        record.changed()
+        live = self._liveness.get(record.tenant)
         if live is not None and call_id in live.open:
             live.watch(record)
-        _remember(lambda: _remove_identity(record.interventions, intervention))
+
+        def undo() -> None:
+            _remove_identity(record.interventions, intervention)
+            record.changed()
+
+        _remember(undo)
         return record
 
     def next_index(self, stream: str) -> int:
@@ -256,17 +335,39 @@ class Store:
     def clear(self, tenant_id: str | None = None) -> None:
         self.log.append("calls.cleared", tenant=tenant_id)
         if tenant_id is None:
-            self.__init__(self.log)
+            self.__init__(self.log, self.plans)
             return
         for _, _, call_id in self._by_tenant.pop(tenant_id, []):
             record = self._by_id.pop(call_id)
-            self._keys.pop(call_id, None)
-            if record.plan.room and self._by_room.get(record.plan.room) is record:
-                del self._by_room[record.plan.room]
+            self.plans.forget(record)
+            if record.room and self._by_room.get(record.room) is record:
+                del self._by_room[record.room]
         for pair in [p for p in self._by_phone if p[0] == tenant_id]:
             del self._by_phone[pair]
         self._liveness.pop(tenant_id, None)
         self._streams.pop(tenant_id, None)
+
+
+def snapshot_final(plan: CallPlan) -> tuple[float | None, str | None]:
+    """How the plan alone ends (no interventions)."""
+    return CallRecord(plan).final()
+
+
+def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | None, tl: Timeline | None) -> dict:
+    """What the indexes and the scheduler need of a call, logged beside its
+    plan so a restart rebuilds them without decoding any plan."""
+    if tl is None:
+        tl = timeline(plan, ())
+    return {
+        "id": plan.id,
+        "tenant": plan.tenant,
+        "room": plan.room,
+        "created_at": plan.created_at,
+        "phones": sorted(Store._phones(plan)),
+        "final": list(final),
+        "marks": marks,
+        "changes": sorted(set(tl.instants)),  # when its plan changes (Timeline.next_change)
+    }
 
 
 def _remove(keys: list[Key] | None, key: Key) -> None:

@@ -42,7 +42,7 @@ def _candidates(store, tenant_id: str, now: float, status: str | None, phone: st
         if by_phone is None or len(ended) <= len(by_phone):
             return ended, phone is None
     elif status is not None:
-        keys = sorted(store.key(r.plan.id) for r in store.open_calls(tenant_id, now))
+        keys = sorted(r.key for r in store.open_calls(tenant_id, now))
         if by_phone is None or len(keys) <= len(by_phone):
             return keys, False
     if by_phone is not None:

@@ -15,11 +15,15 @@ from __future__ import annotations
 
 from emulator.core.changes import rebuilt
 from emulator.core.engine import Engine
+from emulator.core.records import MARKED_ATTRIBUTES
 from emulator.core.store import CallRecord
 from emulator.core.timeutil import iso_seconds
 from emulator.providers.heppu import policy
 
 KIND = "retry"
+
+# Chains are found again after a restore from these, kept on every record.
+MARKED_ATTRIBUTES.update({"retry", "previousCallId"})
 
 
 def plan(
@@ -57,10 +61,11 @@ def attach(engine: Engine, style) -> None:
 def watch_all(engine: Engine) -> None:
     """After a restore or an import: watch every chain's latest attempt
     (an attempt no other call follows)."""
-    records = engine.store.records()
-    followed = {r.plan.attributes.get("previousCallId") for r in records}
+    # Read from the records' marks: no plan is expanded for this.
+    records = [r for r in engine.store.records() if r.marks and r.marks.get("retry")]
+    followed = {r.marks.get("previousCallId") for r in records}
     for record in records:
-        if record.plan.id not in followed:
+        if record.id not in followed:
             watch(engine, record)
 
 

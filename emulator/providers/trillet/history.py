@@ -189,7 +189,7 @@ def status_keys(store, tenant_id: str, now: float, words: set[str]) -> tuple[lis
     core = [c for c, w in render.HISTORY_STATUS.items() if w in words]
     ended = [store.ended_index(tenant_id, c, now) for c in core if c in ENDED_STATUSES]
     exact = all(c in ENDED_STATUSES for c in core)
-    opened = [] if exact else sorted(store.key(r.plan.id) for r in store.open_calls(tenant_id, now))
+    opened = [] if exact else sorted(r.key for r in store.open_calls(tenant_id, now))
     return list(heapq.merge(*ended, opened)), exact
 
 

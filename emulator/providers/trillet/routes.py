@@ -62,7 +62,7 @@ async def list_active_calls(ctx: TrilletContext = Depends(trillet_context)) -> R
     store = ctx.engine.store
     bodies = ctx.engine.bodies
     items = []
-    for record in sorted(store.open_calls(ctx.tenant.id, ctx.now), key=lambda r: store.key(r.plan.id), reverse=True):
+    for record in sorted(store.open_calls(ctx.tenant.id, ctx.now), key=lambda r: r.key, reverse=True):
         call_id = record.plan.id
         if record.plan.created_at > ctx.now:
             continue
