@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import signal
 import threading
 import time
 from collections import Counter
@@ -23,23 +22,13 @@ from httpx_sse import connect_sse
 from emulator.testing import Emulator
 from emulator.testing.server import free_port
 
+from .stored import kill, server
+
 NOW = "2025-12-01T15:30:10Z"
 ORG = "org_abc123"
 WORKSPACE = "69cf4b468d2a8a6a8e39b684"
 SECRET = "s3cret"
 SHORT = {"startDelay": 0.2, "ringAt": 0.1, "answerAt": 0.3, "talkFor": 1.0, "giveUpAt": None, "outcome": "completed", "summary": "Sorted."}
-STARTUP = 90.0  # a subprocess starts slowly on a loaded machine
-
-
-def server(data_dir, **settings) -> Emulator:
-    return Emulator(mode="subprocess", data_dir=str(data_dir), startup_timeout=STARTUP, **settings)
-
-
-def kill(emu: Emulator) -> None:
-    """SIGKILL: no shutdown hook runs."""
-    emu._proc.send_signal(signal.SIGKILL)
-    emu._proc.wait()
-    emu.stop()
 
 
 class Receiver:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import sqlite3
 import subprocess
 import sys
@@ -18,25 +17,11 @@ import pytest
 from emulator.testing import Emulator
 
 from .conftest import HEPPU, TRILLET, TRILLET_WORKSPACE
+from .stored import STARTUP, kill, server
 
 NOW = "2025-12-01T15:30:10Z"
 SUPPORT = "550e8400-e29b-41d4-a716-446655440000"
 TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
-
-
-# Generous: a subprocess starts slowly on a loaded machine.
-STARTUP = 90.0
-
-
-def server(data_dir, **settings) -> Emulator:
-    return Emulator(mode="subprocess", data_dir=str(data_dir), startup_timeout=STARTUP, **settings)
-
-
-def kill(emu: Emulator) -> None:
-    """SIGKILL: no shutdown hook runs."""
-    emu._proc.send_signal(signal.SIGKILL)
-    emu._proc.wait()
-    emu.stop()
 
 
 def build_every_kind_of_state(emu: Emulator) -> dict:
