@@ -13,7 +13,6 @@ import json
 import threading
 import time
 from collections import Counter
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -22,6 +21,7 @@ from httpx_sse import connect_sse
 from emulator.testing import Emulator
 from emulator.testing.server import free_port
 
+from .receiver import Receiver
 from .stored import kill, server
 
 NOW = "2025-12-01T15:30:10Z"
@@ -29,43 +29,6 @@ ORG = "org_abc123"
 WORKSPACE = "69cf4b468d2a8a6a8e39b684"
 SECRET = "s3cret"
 SHORT = {"startDelay": 0.2, "ringAt": 0.1, "answerAt": 0.3, "talkFor": 1.0, "giveUpAt": None, "outcome": "completed", "summary": "Sorted."}
-
-
-class Receiver:
-    """A webhook receiver on `port`: records every request, answers `status`."""
-
-    def __init__(self, port: int = 0, status: int = 200) -> None:
-        self.requests: list[dict] = []
-        self.status = status
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "raw": body, "status": outer.status})
-                self.send_response(outer.status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def wait(self, pred, timeout: float = 30.0) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred(self.requests):
-                return self.requests
-            time.sleep(0.02)
-        raise AssertionError(f"receiver got {[r['headers'].get('x-emulator-event-id') for r in self.requests]}")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 def hook(emu: Emulator, **body) -> dict:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
@@ -16,6 +14,7 @@ import pytest
 from emulator.testing import Emulator
 
 from .conftest import ROOT
+from .receiver import Receiver
 
 NOW = "2025-12-01T12:00:00Z"
 MODES = {"realtime": {}, "scaled": {"speed": 10.0}, "manual": {"now": NOW}}
@@ -25,45 +24,6 @@ WORKSPACE = "69cf4b468d2a8a6a8e39b684"
 TRILLET = {"x-api-key": "YOUR_API_KEY", "x-workspace-id": WORKSPACE}
 TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
 SHORT = {"startDelay": 0.2, "ringAt": 0.1, "answerAt": 0.3, "talkFor": 1.0, "giveUpAt": None, "outcome": "completed", "summary": "Sorted."}
-
-
-class Receiver:
-    """A webhook receiver: records every request; answers `statuses` in turn, then 200."""
-
-    def __init__(self, statuses=()) -> None:
-        self.requests: list[dict] = []
-        self.statuses = list(statuses)
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.requests.append({"path": self.path, "headers": dict(self.headers), "raw": body, "json": json.loads(body)})
-                status = outer.statuses.pop(0) if outer.statuses else 200
-                self.send_response(status)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-        self._thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self._thread.start()
-
-    def wait(self, pred, timeout: float = 15.0) -> list[dict]:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if pred(self.requests):
-                return self.requests
-            time.sleep(0.02)
-        raise AssertionError(f"receiver got {[r['json'].get('event') for r in self.requests]}")
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
