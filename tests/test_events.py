@@ -231,11 +231,14 @@ def _hold_stream_open(url: str, ended: threading.Event) -> threading.Thread:
     return reader
 
 
+@pytest.mark.parametrize("config", ["manual", "default"])
 @pytest.mark.parametrize("mode", ["thread", "subprocess"])
-def test_stopping_with_a_stream_open_ends_the_server(mode):
+def test_stopping_with_a_stream_open_ends_the_server(mode, config):
     # A dashboard or SSE client left open must not keep the server from
-    # stopping (the fixture's stop, Ctrl-C on `serve`): the stream is closed.
-    emu = Emulator(clock="manual", now=NOW, mode=mode).start()
+    # stopping (the fixture's stop, Ctrl-C on `serve`): the stream is closed,
+    # idle (manual clock) or busy (the defaults: realtime, demo traffic).
+    settings = {"clock": "manual", "now": NOW} if config == "manual" else {}
+    emu = Emulator(mode=mode, **settings).start()
     ended = threading.Event()
     try:
         _hold_stream_open(emu.url, ended)
