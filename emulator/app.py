@@ -199,7 +199,12 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
             await app.state.webhooks.close()
             persist.shut_down(app)
 
-    app = FastAPI(title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan)
+    # FastAPI's OpenTelemetry hooks are off: they read the environment and
+    # global providers on every request, and an emulator has nothing to trace.
+    app = FastAPI(
+        title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan,
+        telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
+    )
     # A trailing slash is a path of its own (a 404 in the owner's shape), not
     # a redirect built from the request's Host (docs/fidelity.md).
     app.router.redirect_slashes = False

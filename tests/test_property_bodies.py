@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from emulator.testing import Emulator
 
-from .conftest import HEPPU, TRILLET, TRILLET_WORKSPACE
+from .conftest import HEPPU, TRILLET
 
 AGENT = "550e8400-e29b-41d4-a716-446655440000"
 TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from emulator.core.changes import rebuilt
 from emulator.core.engine import Engine
+from emulator.core.tenants import Tenant
 from emulator.core.records import MARKED_ATTRIBUTES
 from emulator.core.store import CallRecord
 from emulator.core.timeutil import iso_seconds

@@ -20,7 +20,7 @@ from emulator.core.plan import Participant
 from emulator.core.tenants import Tenant
 from emulator.providers.livekit import auth, rooms
 from emulator.providers.livekit.auth import Principal
-from emulator.providers.livekit.ids import participant_sid, sip_call_id, track_sid
+from emulator.providers.livekit.ids import participant_sid, sip_call_id
 from emulator.providers.livekit.wire import TwirpError, decode, encode, encoding_of
 from emulator.web import get_engine
 
