@@ -12,13 +12,13 @@ import hashlib
 import json
 import random
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 
 from emulator.core.people import people
-from emulator.core.plan import CallPlan, Participant, Turn
+from emulator.core.plan import CallPlan, Participant, Turn, check_start, make_turn
 from emulator.core.tenants import Agent
 
 # Real US area codes, so generated numbers look like numbers people have.
@@ -37,6 +37,7 @@ OUTCOMES = (
 
 
 ONLY_ON_REQUEST = frozenset({"voicemail"})
+_TRACKING = string.ascii_uppercase + string.digits
 
 
 @dataclass(frozen=True)
@@ -101,12 +102,27 @@ class _Fill(dict):
         return "{" + key + "}"
 
 
+# A script line as the generator reads it: (role, text, whether the text has
+# placeholders, sentiment, topics, note or None, suggestion).
+_Line = tuple[str, str, bool, str, tuple[str, ...], "str | None", "str | None"]
+
+
+def _lines(turns: tuple[dict, ...]) -> tuple[_Line, ...]:
+    """A script's turns read once: per call only the placeholders are filled."""
+    return tuple(
+        (t["role"], t["text"], "{" in t["text"] or "}" in t["text"], t.get("sentiment", "neutral"), tuple(t.get("topics", ())),
+         t["note"] if t.get("note") else None, t.get("suggestion"))
+        for t in turns
+    )
+
+
 class Generator:
     def __init__(self, seed: int, scripts: dict[str, Script]) -> None:
         self.seed = seed
         self.scripts = scripts
         # Scripts a call draws at random; voicemail only when asked for.
         self._everyday = sorted(n for n in scripts if n not in ONLY_ON_REQUEST) or sorted(scripts)
+        self._lines = {name: (_lines(s.turns), _lines(s.handover)) for name, s in scripts.items()}
 
     def rng(self, stream: str, index: int) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}:{stream}:{index}".encode()).digest()
@@ -120,7 +136,7 @@ class Generator:
         found.update(
             productName=rng.choice(("Pro plan", "Business Suite", "Premium Support", "Team edition", "Analytics add-on")),
             orderNumber=str(rng.randint(10000, 99999)),
-            trackingNumber="1Z" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+            trackingNumber="1Z" + random_token(rng, 16, _TRACKING),
             appointmentTime=rng.choice(("9:00 AM", "10:30 AM", "1:15 PM", "2:45 PM", "4:00 PM")),
             amount=f"${rng.randint(19, 499)}.{rng.choice(('00', '99', '50'))}",
         )
@@ -167,11 +183,11 @@ class Generator:
 
         chosen = self.scripts.get(script or agent.script or "") or self.scripts[rng.choice(self._everyday)]
         fill = _Fill(people, agentName=agent.name)
-        turns, talk_for = self._conversation(rng, chosen, fill)
+        lines, handover_lines = self._lines[chosen.name]
+        turns, talk_for = self._conversation(rng, lines, fill)
         if status == "failed" and answered:  # dropped part-way through
             talk_for = round(talk_for * rng.uniform(0.25, 0.7), 3)
-        handover = tuple(self._turn(t, 0.0, fill) for t in chosen.handover)
-        handover = self._pace(rng, handover, start=3.0)
+        handover = self._pace(rng, handover_lines, _texts(handover_lines, fill), fill, start=3.0)
 
         participants = (
             Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
@@ -180,11 +196,16 @@ class Generator:
             Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", 0.0),
             Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
         )
-        plan = CallPlan(
+        start_at = created_at + start_delay
+        # The drawn plan's own check (only its start can be wrong), before
+        # the overrides replace any field: a request that moves the start
+        # still cannot undo a negative delay.
+        check_start(created_at, start_at)
+        fields = dict(
             id=style.call_id(rng),
             tenant=tenant,
             created_at=created_at,
-            start_at=created_at + start_delay,
+            start_at=start_at,
             agent_id=agent.id,
             agent_name=agent.name,
             agent_type=agent.type,
@@ -211,41 +232,34 @@ class Generator:
             seed_index=index,
         )
         if overrides:
-            plan = replace(plan, **overrides)
+            fields.update(overrides)
+        plan = CallPlan(**fields)  # built once: each build checks and copies every field
         if style.metadata is not None and "metadata" not in overrides:
-            plan = replace(plan, metadata=style.metadata(plan))
+            # The style's metadata reads the finished plan; set on the new
+            # plan, which nothing else has seen yet.
+            object.__setattr__(plan, "metadata", style.metadata(plan))
         return plan
 
     @staticmethod
-    def _turn(t: dict, at: float, fill: _Fill) -> Turn:
-        return Turn(
-            at=at,
-            role=t["role"],
-            text=t["text"].format_map(fill),
-            sentiment=t.get("sentiment", "neutral"),
-            topics=tuple(t.get("topics", ())),
-            note=t["note"].format_map(fill) if t.get("note") else None,
-            suggestion=t.get("suggestion"),
-        )
-
-    @staticmethod
-    def _pace(rng: random.Random, turns: tuple[Turn, ...], start: float, stretch: float = 1.0) -> tuple[Turn, ...]:
-        """Space turns as people speak: about 15 characters a second, with a
-        pause between speakers."""
+    def _pace(rng: random.Random, lines: tuple[_Line, ...], texts: list[str], fill: _Fill, start: float, stretch: float = 1.0) -> tuple[Turn, ...]:
+        """Space a script's lines (their `texts` filled) as people speak:
+        about 15 characters a second, with a pause between speakers."""
         out, t, uniform = [], start, rng.uniform
-        for turn in turns:
-            # A new Turn field by field: dataclasses.replace costs several times more.
-            out.append(Turn(at=round(t, 3), role=turn.role, text=turn.text, sentiment=turn.sentiment, topics=turn.topics,
-                            note=turn.note, suggestion=turn.suggestion))
-            t += (len(turn.text) / 15.0 + uniform(0.4, 1.6)) * stretch
+        for (role, _, _, sentiment, topics, note, suggestion), text in zip(lines, texts):
+            out.append(make_turn(round(t, 3), role, text, sentiment, topics, note.format_map(fill) if note else None, suggestion))
+            t += (len(text) / 15.0 + uniform(0.4, 1.6)) * stretch
         return tuple(out)
 
-    def _conversation(self, rng: random.Random, script: Script, fill: _Fill) -> tuple[tuple[Turn, ...], float]:
-        turns = tuple(self._turn(t, 0.0, fill) for t in script.turns)
-        natural = sum(len(t.text) / 15.0 + 1.0 for t in turns) + 1.5
+    def _conversation(self, rng: random.Random, lines: tuple[_Line, ...], fill: _Fill) -> tuple[tuple[Turn, ...], float]:
+        texts = _texts(lines, fill)
+        natural = sum(len(text) / 15.0 + 1.0 for text in texts) + 1.5
         target = rng.uniform(30.0, 360.0)  # talk time: 30 s to 6 min
         stretch = min(max(target / natural, 0.8), 2.5)
-        paced = self._pace(rng, turns, start=round(rng.uniform(0.8, 2.0), 3), stretch=stretch)
+        paced = self._pace(rng, lines, texts, fill, start=round(rng.uniform(0.8, 2.0), 3), stretch=stretch)
         last = paced[-1]
         talk_for = round(last.at + len(last.text) / 15.0 * stretch + rng.uniform(2.0, 6.0), 3)
         return paced, talk_for
+
+
+def _texts(lines: tuple[_Line, ...], fill: _Fill) -> list[str]:
+    return [text.format_map(fill) if placeholders else text for _, text, placeholders, *_ in lines]
