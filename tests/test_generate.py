@@ -106,3 +106,14 @@ def test_dates_a_call_mentions_follow_the_call_not_the_day_it_was_generated():
         assert weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
         assert (month, 15 <= int(day) <= 28) == ("November", True), rest
     assert asdict(make(index=3)) == asdict(make(index=3))
+
+
+def test_make_turn_is_the_dataclass_built_field_by_field():
+    from emulator.core.plan import Turn, make_turn
+
+    args = (1.5, "customer", "Hi {firstName}", "positive", ("billing",), "a note", None)
+    made, built = make_turn(*args), Turn(*args)
+    assert type(made) is Turn and made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    import orjson
+
+    assert orjson.dumps(made) == orjson.dumps(built)

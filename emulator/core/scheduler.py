@@ -162,8 +162,8 @@ class Scheduler:
         if tracked is None:  # nothing more to emit: follow it for its end alone
             now = self._now(record.plan.tenant)
             tl = timeline(record.plan, record.interventions)
-            if tl.ended and tl.events[-1].at <= now:
-                self._run_handler(kind, record, tl.events[-1].at)
+            if tl.ended and tl.end <= now:
+                self._run_handler(kind, record, tl.end)
                 return
             record.pin()
             tracked = self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), now)
@@ -197,8 +197,7 @@ class Scheduler:
         for call_id, t in self._calls.items():
             if t.after_end:
                 tl = self._timeline(t)
-                last = tl.events[-1] if tl.ended else None
-                out.append({"callId": call_id, "kinds": list(t.after_end), "at": last.at if last else None})
+                out.append({"callId": call_id, "kinds": list(t.after_end), "at": tl.end})
         return out
 
     def pending(self) -> int:
@@ -273,7 +272,7 @@ class Scheduler:
     def _ended(self, t: _Tracked, at: float) -> None:
         """Run what waits on the call's end, once it has ended by `at`."""
         tl = self._timeline(t)
-        if tl.ended and tl.events[-1].at <= at:
+        if tl.ended and tl.end <= at:
             kinds, t.after_end = t.after_end, []
             for kind in kinds:
                 self._run_handler(kind, t.record, at)
