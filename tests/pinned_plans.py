@@ -90,7 +90,7 @@ def digest(n: int = 400, errors: list | None = None) -> str:
         for ivs in ((), _interventions(rng, plan)):
             tl = timeline(plan, ivs)
             h.update(orjson.dumps([(e.at, e.type, e.data) for e in tl.events]))
-            h.update(repr(tl.instants).encode())
+            h.update(repr(list(tl.instants)).encode())
             h.update(repr(tl.ended).encode())
     return h.hexdigest()
 

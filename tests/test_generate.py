@@ -117,3 +117,14 @@ def test_make_turn_is_the_dataclass_built_field_by_field():
     import orjson
 
     assert orjson.dumps(made) == orjson.dumps(built)
+
+
+def test_calls_share_their_cast():
+    # A live call's objects are walked by every full garbage collection: the
+    # participants (frozen) are shared between calls that have the same ones.
+    g = Generator(1, SCRIPTS)
+    a, b = (g.plan(stream="t", index=i, tenant="t", agent=AGENT, style=HEPPU_STYLE, created_at=1.7e9, contact_phone="+14155550100") for i in (0, 1))
+    c = g.plan(stream="t", index=2, tenant="t", agent=AGENT, style=HEPPU_STYLE, created_at=1.7e9, contact_phone="+14155550111")
+    assert a.participants is b.participants
+    assert c.participants != a.participants and c.participants[0] is a.participants[0] and c.participants[2] is a.participants[2]
+    assert [p.name for p in c.participants] == ["Customer Support Agent", "+14155550111", "Human agent"]

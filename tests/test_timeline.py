@@ -104,7 +104,7 @@ def test_instants_and_end_are_those_of_the_events():
     for p, ivs in _random_cases(600):
         tl = timeline(p, ivs)
         events = list(tl.events)
-        assert tl.instants == [e.at for e in events]
+        assert list(tl.instants) == [e.at for e in events]
         assert tl.ended == (bool(events) and events[-1].type == "call.ended")
         if tl.ended:
             assert tl.final == (events[-1].at, events[-1].data["status"])
@@ -127,3 +127,11 @@ def test_a_timeline_keeps_the_interventions_it_was_made_with():
     tl = timeline(plan(), interventions)
     interventions.append(Intervention(T0 + 20, "end", status="cancelled"))  # the store inserts into its list
     assert tl.events[-1].at == T0 + 5 + 6 + 60 and tl.events[-1].data["status"] == "completed"
+
+
+def test_a_followed_call_holds_few_objects_the_collector_walks():
+    import gc
+
+    tl = timeline(plan(), [])
+    gc.collect()
+    assert not gc.is_tracked(tl.instants)

@@ -123,6 +123,8 @@ class Generator:
         # Scripts a call draws at random; voicemail only when asked for.
         self._everyday = sorted(n for n in scripts if n not in ONLY_ON_REQUEST) or sorted(scripts)
         self._lines = {name: (_lines(s.turns), _lines(s.handover)) for name, s in scripts.items()}
+        self._casts: dict[tuple, tuple[Participant, ...]] = {}
+        self._cast_members: dict[tuple, Participant] = {}
 
     def rng(self, stream: str, index: int) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}:{stream}:{index}".encode()).digest()
@@ -189,13 +191,7 @@ class Generator:
             talk_for = round(talk_for * rng.uniform(0.25, 0.7), 3)
         handover = self._pace(rng, handover_lines, _texts(handover_lines, fill), fill, start=3.0)
 
-        participants = (
-            Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
-            # The callee is in the room from the answer instant: a call is
-            # never active with only the agent in its room.
-            Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", 0.0),
-            Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
-        )
+        participants = self._participants(style, agent.name, phone if style.caller_named_by_phone else name)
         start_at = created_at + start_delay
         # The drawn plan's own check (only its start can be wrong), before
         # the overrides replace any field: a request that moves the start
@@ -239,6 +235,32 @@ class Generator:
             # plan, which nothing else has seen yet.
             object.__setattr__(plan, "metadata", style.metadata(plan))
         return plan
+
+    def _participants(self, style: CallStyle, agent_name: str, caller_name: str) -> tuple[Participant, ...]:
+        """The room's cast. Equal participants are shared objects, equal
+        casts one shared tuple (they are frozen): every object a live call
+        holds is walked by each full garbage collection, and the calls of
+        an agent differ in their callee at most."""
+        key = (style.agent_identity, agent_name, style.caller_identity, caller_name, style.human_identity)
+        cast = self._casts.get(key)
+        if cast is None:
+            if len(self._casts) >= 4096:
+                self._casts.clear()
+                self._cast_members.clear()
+            cast = self._casts[key] = (
+                self._member(style.agent_identity, agent_name, "agent", "connect", 0.0),
+                # The callee is in the room from the answer instant: a call is
+                # never active with only the agent in its room.
+                self._member(style.caller_identity, caller_name, "caller", "answer", 0.0),
+                self._member(style.human_identity, "Human agent", "human", "handover", 1.0),
+            )
+        return cast
+
+    def _member(self, *fields) -> Participant:
+        p = self._cast_members.get(fields)
+        if p is None:
+            p = self._cast_members[fields] = Participant(*fields)
+        return p
 
     @staticmethod
     def _pace(rng: random.Random, lines: tuple[_Line, ...], texts: list[str], fill: _Fill, start: float, stretch: float = 1.0) -> tuple[Turn, ...]:

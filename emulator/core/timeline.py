@@ -102,7 +102,9 @@ class Timeline:
         if ended:
             ats += [end] * (1 + (previous != c.status) + (c.status == "completed" and bool(plan.summary)))
         ats.sort()
-        self.instants = ats
+        # A tuple of floats: untracked by the garbage collector, which
+        # otherwise walks it in every full collection while the call lives.
+        self.instants = tuple(ats)
         # Ended: its last event is call.ended (nothing, not even its creation,
         # comes after its end).
         ended = ended and ats[-1] == end
