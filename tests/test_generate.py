@@ -128,3 +128,19 @@ def test_calls_share_their_cast():
     assert a.participants is b.participants
     assert c.participants != a.participants and c.participants[0] is a.participants[0] and c.participants[2] is a.participants[2]
     assert [p.name for p in c.participants] == ["Customer Support Agent", "+14155550111", "Human agent"]
+
+
+def test_people_name_the_dates_as_datetime_formats_them():
+    from datetime import datetime, timedelta, timezone
+
+    from emulator.core.people import people
+
+    for i in range(300):
+        created = random.Random(i).uniform(0, 4e9)
+        found = people().draw(random.Random(i), created)
+        rng = random.Random(i)
+        rng.random(), rng.random()  # first and last name, then the days
+        day = datetime.fromtimestamp(created, timezone.utc)
+        delivery, appointment = day + timedelta(days=rng.randint(1, 10)), day + timedelta(days=rng.randint(1, 14))
+        assert found["deliveryDate"] == f"{delivery:%B} {delivery.day}"
+        assert found["appointmentDate"] == f"{appointment:%A, %B} {appointment.day}"

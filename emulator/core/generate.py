@@ -13,6 +13,7 @@ import json
 import random
 import string
 from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Callable
 
@@ -35,6 +36,9 @@ OUTCOMES = (
     ("failed", "call_dropped", True, 5),
 )
 
+
+# What random.choices accumulates from the weights on every call (the same draw).
+_OUTCOME_WEIGHTS = list(accumulate(o[3] for o in OUTCOMES))
 
 ONLY_ON_REQUEST = frozenset({"voicemail"})
 _TRACKING = string.ascii_uppercase + string.digits
@@ -176,7 +180,7 @@ class Generator:
         name = contact_name or f"{people['firstName']} {people['lastName']}"
         phone = e164(rng) if contact_phone is None else contact_phone  # "": no number (a web call)
 
-        status, reason, answered, _ = rng.choices(OUTCOMES, weights=[o[3] for o in OUTCOMES])[0]
+        status, reason, answered, _ = rng.choices(OUTCOMES, cum_weights=_OUTCOME_WEIGHTS)[0]
         start_delay = rng.uniform(1.0, 5.0) if start_delay is None else start_delay
         ring_at = round(rng.uniform(0.5, 2.5), 3)
         ring_for = round(rng.uniform(3.0, 20.0), 3)
