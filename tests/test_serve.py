@@ -179,3 +179,30 @@ def test_serve_freezes_the_start_up_heap_before_serving(monkeypatch):
     finally:
         gc.unfreeze()
     assert frozen and frozen[0] > 10_000
+
+
+@pytest.mark.parametrize("replace", ["reset", "import"])
+def test_a_replaced_engine_is_handed_back_to_the_collector(replace):
+    # The engine frozen at start-up (serve) is garbage once replaced (in a
+    # cycle with its scheduler): frozen, it would never be freed.
+    import gc
+    import weakref
+
+    from starlette.testclient import TestClient
+
+    app = make_app()
+    with TestClient(app) as d:
+        d.get("/api/v1/calls/call_abc123", headers=HEPPU)
+        old = weakref.ref(app.state.engine)
+        gc.freeze()
+        try:
+            if replace == "reset":
+                assert d.post("/_emulator/reset", json={}).status_code == 200
+            else:
+                state = d.get("/_emulator/state").json()
+                assert d.put("/_emulator/state", json=state).status_code == 200
+            assert gc.get_freeze_count() == 0
+            gc.collect()
+            assert old() is None
+        finally:
+            gc.unfreeze()
