@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import socket
 import sys
 from pathlib import Path
@@ -147,6 +148,13 @@ def serve(settings: Settings) -> int:
     from emulator.serving import uvicorn_options
 
     config = uvicorn.Config(app, log_level=settings.log_level.lower(), access_log=settings.logs_access, **uvicorn_options(), **extra)
+    # What start-up built (modules, the app, a restored data dir) lives as
+    # long as the server: frozen out of the garbage collector's full
+    # collections, whose pauses (the slowest requests under load) grow with
+    # every object they walk. Replacing the engine (reset, import) unfreezes
+    # it (Persistence.rebase): the old one is garbage then.
+    gc.collect()
+    gc.freeze()
     uvicorn.Server(config).run(sockets=socks)
     return 0
 

@@ -106,3 +106,41 @@ def test_dates_a_call_mentions_follow_the_call_not_the_day_it_was_generated():
         assert weekday in ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
         assert (month, 15 <= int(day) <= 28) == ("November", True), rest
     assert asdict(make(index=3)) == asdict(make(index=3))
+
+
+def test_make_turn_is_the_dataclass_built_field_by_field():
+    from emulator.core.plan import Turn, make_turn
+
+    args = (1.5, "customer", "Hi {firstName}", "positive", ("billing",), "a note", None)
+    made, built = make_turn(*args), Turn(*args)
+    assert type(made) is Turn and made == built and hash(made) == hash(built) and repr(made) == repr(built)
+    import orjson
+
+    assert orjson.dumps(made) == orjson.dumps(built)
+
+
+def test_calls_share_their_cast():
+    # A live call's objects are walked by every full garbage collection: the
+    # participants (frozen) are shared between calls that have the same ones.
+    g = Generator(1, SCRIPTS)
+    a, b = (g.plan(stream="t", index=i, tenant="t", agent=AGENT, style=HEPPU_STYLE, created_at=1.7e9, contact_phone="+14155550100") for i in (0, 1))
+    c = g.plan(stream="t", index=2, tenant="t", agent=AGENT, style=HEPPU_STYLE, created_at=1.7e9, contact_phone="+14155550111")
+    assert a.participants is b.participants
+    assert c.participants != a.participants and c.participants[0] is a.participants[0] and c.participants[2] is a.participants[2]
+    assert [p.name for p in c.participants] == ["Customer Support Agent", "+14155550111", "Human agent"]
+
+
+def test_people_name_the_dates_as_datetime_formats_them():
+    from datetime import datetime, timedelta, timezone
+
+    from emulator.core.people import people
+
+    for i in range(300):
+        created = random.Random(i).uniform(0, 4e9)
+        found = people().draw(random.Random(i), created)
+        rng = random.Random(i)
+        rng.random(), rng.random()  # first and last name, then the days
+        day = datetime.fromtimestamp(created, timezone.utc)
+        delivery, appointment = day + timedelta(days=rng.randint(1, 10)), day + timedelta(days=rng.randint(1, 14))
+        assert found["deliveryDate"] == f"{delivery:%B} {delivery.day}"
+        assert found["appointmentDate"] == f"{appointment:%A, %B} {appointment.day}"

@@ -153,3 +153,56 @@ def test_access_log_only_when_asked_for(flags, logged):
     out = _serve_and_get(*flags)
     assert "Uvicorn running" in out or "Application startup complete" in out or "call-emulator" in out
     assert ('"GET /api/v1/calls/call_abc123 HTTP/1.1" 200' in out) is logged, out
+
+
+def test_serve_freezes_the_start_up_heap_before_serving(monkeypatch):
+    # Full collections walk every tracked object: what start-up built lives
+    # as long as the server and is frozen out of them before the first request.
+    import gc
+
+    import uvicorn
+
+    from emulator.cli import serve
+    from emulator.settings import Settings
+
+    frozen = []
+
+    def run(self, sockets=None):
+        frozen.append(gc.get_freeze_count())
+        for sock in sockets or ():
+            sock.close()
+
+    monkeypatch.setattr(uvicorn.Server, "run", run)
+    gc.unfreeze()
+    try:
+        assert serve(Settings(port=0, demo=False, clock="manual", now="2025-12-01T15:30:10Z")) == 0
+    finally:
+        gc.unfreeze()
+    assert frozen and frozen[0] > 10_000
+
+
+@pytest.mark.parametrize("replace", ["reset", "import"])
+def test_a_replaced_engine_is_handed_back_to_the_collector(replace):
+    # The engine frozen at start-up (serve) is garbage once replaced (in a
+    # cycle with its scheduler): frozen, it would never be freed.
+    import gc
+    import weakref
+
+    from starlette.testclient import TestClient
+
+    app = make_app()
+    with TestClient(app) as d:
+        d.get("/api/v1/calls/call_abc123", headers=HEPPU)
+        old = weakref.ref(app.state.engine)
+        gc.freeze()
+        try:
+            if replace == "reset":
+                assert d.post("/_emulator/reset", json={}).status_code == 200
+            else:
+                state = d.get("/_emulator/state").json()
+                assert d.put("/_emulator/state", json=state).status_code == 200
+            assert gc.get_freeze_count() == 0
+            gc.collect()
+            assert old() is None
+        finally:
+            gc.unfreeze()

@@ -74,3 +74,64 @@ def test_next_change_between_events():
     assert tl.next_change(T0) == T0 + 5
     assert tl.next_change(T0 + 5) == T0 + 6
     assert [e.type for e in tl.between(T0, T0 + 6)] == ["call.status_changed", "participant.joined", "call.status_changed"]
+
+
+def _random_cases(n: int):
+    """Generated plans with random interventions, some before the call was
+    created (a clock set back) or at its very instants."""
+    import random
+
+    from tests.pinned_plans import AGENTS, SCRIPTS, _interventions
+    from emulator.core.generate import Generator
+    from emulator.providers.heppu import STYLE
+
+    rng = random.Random(3)
+    for k in range(n):
+        p = Generator(1, SCRIPTS).plan(stream="s", index=k, tenant="t", agent=AGENTS[0], style=STYLE, created_at=T0,
+                                       start_delay=rng.choice((None, 0.0)), summary=rng.choice((None, "S")) if k % 2 else "S")
+        ivs = _interventions(rng, p)
+        if k % 5 == 0:
+            ivs = sorted(ivs + [Intervention(T0 - rng.choice((0.0, 1.0)), rng.choice(("end", "answer", "start")), status="cancelled")],
+                         key=lambda iv: iv.at)
+        if k % 7 == 0:
+            ivs.append(Intervention(p.start_at + p.ring_at, "end", status="failed"))
+        yield p, ivs
+
+
+def test_instants_and_end_are_those_of_the_events():
+    # The instants, end and status are computed without the events (which
+    # are built when first read): they must say what the events say.
+    for p, ivs in _random_cases(600):
+        tl = timeline(p, ivs)
+        events = list(tl.events)
+        assert list(tl.instants) == [e.at for e in events]
+        assert tl.ended == (bool(events) and events[-1].type == "call.ended")
+        if tl.ended:
+            assert tl.final == (events[-1].at, events[-1].data["status"])
+        else:
+            assert tl.final == (None, None)
+
+
+def test_events_due_at_creation_are_the_built_ones():
+    # A new call emits what is due at its creation without building the rest.
+    for p, ivs in _random_cases(300):
+        for after, upto in ((float("-inf"), p.created_at), (float("-inf"), p.start_at), (p.created_at - 1, p.created_at + 0.5)):
+            lazy = timeline(p, ivs).between(after, upto)
+            built = timeline(p, ivs)
+            built.events
+            assert lazy == built.between(after, upto)
+
+
+def test_a_timeline_keeps_the_interventions_it_was_made_with():
+    interventions = []
+    tl = timeline(plan(), interventions)
+    interventions.append(Intervention(T0 + 20, "end", status="cancelled"))  # the store inserts into its list
+    assert tl.events[-1].at == T0 + 5 + 6 + 60 and tl.events[-1].data["status"] == "completed"
+
+
+def test_a_followed_call_holds_few_objects_the_collector_walks():
+    import gc
+
+    tl = timeline(plan(), [])
+    gc.collect()
+    assert not gc.is_tracked(tl.instants)

@@ -12,13 +12,14 @@ import hashlib
 import json
 import random
 import string
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from itertools import accumulate
 from pathlib import Path
 from typing import Callable
 
 
 from emulator.core.people import people
-from emulator.core.plan import CallPlan, Participant, Turn
+from emulator.core.plan import CallPlan, Participant, Turn, check_start, make_turn
 from emulator.core.tenants import Agent
 
 # Real US area codes, so generated numbers look like numbers people have.
@@ -36,7 +37,11 @@ OUTCOMES = (
 )
 
 
+# What random.choices accumulates from the weights on every call (the same draw).
+_OUTCOME_WEIGHTS = list(accumulate(o[3] for o in OUTCOMES))
+
 ONLY_ON_REQUEST = frozenset({"voicemail"})
+_TRACKING = string.ascii_uppercase + string.digits
 
 
 @dataclass(frozen=True)
@@ -101,12 +106,29 @@ class _Fill(dict):
         return "{" + key + "}"
 
 
+# A script line as the generator reads it: (role, text, whether the text has
+# placeholders, sentiment, topics, note or None, suggestion).
+_Line = tuple[str, str, bool, str, tuple[str, ...], "str | None", "str | None"]
+
+
+def _lines(turns: tuple[dict, ...]) -> tuple[_Line, ...]:
+    """A script's turns read once: per call only the placeholders are filled."""
+    return tuple(
+        (t["role"], t["text"], "{" in t["text"] or "}" in t["text"], t.get("sentiment", "neutral"), tuple(t.get("topics", ())),
+         t["note"] if t.get("note") else None, t.get("suggestion"))
+        for t in turns
+    )
+
+
 class Generator:
     def __init__(self, seed: int, scripts: dict[str, Script]) -> None:
         self.seed = seed
         self.scripts = scripts
         # Scripts a call draws at random; voicemail only when asked for.
         self._everyday = sorted(n for n in scripts if n not in ONLY_ON_REQUEST) or sorted(scripts)
+        self._lines = {name: (_lines(s.turns), _lines(s.handover)) for name, s in scripts.items()}
+        self._casts: dict[tuple, tuple[Participant, ...]] = {}
+        self._cast_members: dict[tuple, Participant] = {}
 
     def rng(self, stream: str, index: int) -> random.Random:
         digest = hashlib.sha256(f"{self.seed}:{stream}:{index}".encode()).digest()
@@ -120,7 +142,7 @@ class Generator:
         found.update(
             productName=rng.choice(("Pro plan", "Business Suite", "Premium Support", "Team edition", "Analytics add-on")),
             orderNumber=str(rng.randint(10000, 99999)),
-            trackingNumber="1Z" + "".join(rng.choice(string.ascii_uppercase + string.digits) for _ in range(16)),
+            trackingNumber="1Z" + random_token(rng, 16, _TRACKING),
             appointmentTime=rng.choice(("9:00 AM", "10:30 AM", "1:15 PM", "2:45 PM", "4:00 PM")),
             amount=f"${rng.randint(19, 499)}.{rng.choice(('00', '99', '50'))}",
         )
@@ -158,7 +180,7 @@ class Generator:
         name = contact_name or f"{people['firstName']} {people['lastName']}"
         phone = e164(rng) if contact_phone is None else contact_phone  # "": no number (a web call)
 
-        status, reason, answered, _ = rng.choices(OUTCOMES, weights=[o[3] for o in OUTCOMES])[0]
+        status, reason, answered, _ = rng.choices(OUTCOMES, cum_weights=_OUTCOME_WEIGHTS)[0]
         start_delay = rng.uniform(1.0, 5.0) if start_delay is None else start_delay
         ring_at = round(rng.uniform(0.5, 2.5), 3)
         ring_for = round(rng.uniform(3.0, 20.0), 3)
@@ -167,24 +189,23 @@ class Generator:
 
         chosen = self.scripts.get(script or agent.script or "") or self.scripts[rng.choice(self._everyday)]
         fill = _Fill(people, agentName=agent.name)
-        turns, talk_for = self._conversation(rng, chosen, fill)
+        lines, handover_lines = self._lines[chosen.name]
+        turns, talk_for = self._conversation(rng, lines, fill)
         if status == "failed" and answered:  # dropped part-way through
             talk_for = round(talk_for * rng.uniform(0.25, 0.7), 3)
-        handover = tuple(self._turn(t, 0.0, fill) for t in chosen.handover)
-        handover = self._pace(rng, handover, start=3.0)
+        handover = self._pace(rng, handover_lines, _texts(handover_lines, fill), fill, start=3.0)
 
-        participants = (
-            Participant(style.agent_identity, agent.name, "agent", "connect", 0.0),
-            # The callee is in the room from the answer instant: a call is
-            # never active with only the agent in its room.
-            Participant(style.caller_identity, phone if style.caller_named_by_phone else name, "caller", "answer", 0.0),
-            Participant(style.human_identity, "Human agent", "human", "handover", 1.0),
-        )
-        plan = CallPlan(
+        participants = self._participants(style, agent.name, phone if style.caller_named_by_phone else name)
+        start_at = created_at + start_delay
+        # The drawn plan's own check (only its start can be wrong), before
+        # the overrides replace any field: a request that moves the start
+        # still cannot undo a negative delay.
+        check_start(created_at, start_at)
+        fields = dict(
             id=style.call_id(rng),
             tenant=tenant,
             created_at=created_at,
-            start_at=created_at + start_delay,
+            start_at=start_at,
             agent_id=agent.id,
             agent_name=agent.name,
             agent_type=agent.type,
@@ -211,41 +232,60 @@ class Generator:
             seed_index=index,
         )
         if overrides:
-            plan = replace(plan, **overrides)
+            fields.update(overrides)
+        plan = CallPlan(**fields)  # built once: each build checks and copies every field
         if style.metadata is not None and "metadata" not in overrides:
-            plan = replace(plan, metadata=style.metadata(plan))
+            # The style's metadata reads the finished plan; set on the new
+            # plan, which nothing else has seen yet.
+            object.__setattr__(plan, "metadata", style.metadata(plan))
         return plan
 
-    @staticmethod
-    def _turn(t: dict, at: float, fill: _Fill) -> Turn:
-        return Turn(
-            at=at,
-            role=t["role"],
-            text=t["text"].format_map(fill),
-            sentiment=t.get("sentiment", "neutral"),
-            topics=tuple(t.get("topics", ())),
-            note=t["note"].format_map(fill) if t.get("note") else None,
-            suggestion=t.get("suggestion"),
-        )
+    def _participants(self, style: CallStyle, agent_name: str, caller_name: str) -> tuple[Participant, ...]:
+        """The room's cast. Equal participants are shared objects, equal
+        casts one shared tuple (they are frozen): every object a live call
+        holds is walked by each full garbage collection, and the calls of
+        an agent differ in their callee at most."""
+        key = (style.agent_identity, agent_name, style.caller_identity, caller_name, style.human_identity)
+        cast = self._casts.get(key)
+        if cast is None:
+            if len(self._casts) >= 4096:
+                self._casts.clear()
+                self._cast_members.clear()
+            cast = self._casts[key] = (
+                self._member(style.agent_identity, agent_name, "agent", "connect", 0.0),
+                # The callee is in the room from the answer instant: a call is
+                # never active with only the agent in its room.
+                self._member(style.caller_identity, caller_name, "caller", "answer", 0.0),
+                self._member(style.human_identity, "Human agent", "human", "handover", 1.0),
+            )
+        return cast
+
+    def _member(self, *fields) -> Participant:
+        p = self._cast_members.get(fields)
+        if p is None:
+            p = self._cast_members[fields] = Participant(*fields)
+        return p
 
     @staticmethod
-    def _pace(rng: random.Random, turns: tuple[Turn, ...], start: float, stretch: float = 1.0) -> tuple[Turn, ...]:
-        """Space turns as people speak: about 15 characters a second, with a
-        pause between speakers."""
+    def _pace(rng: random.Random, lines: tuple[_Line, ...], texts: list[str], fill: _Fill, start: float, stretch: float = 1.0) -> tuple[Turn, ...]:
+        """Space a script's lines (their `texts` filled) as people speak:
+        about 15 characters a second, with a pause between speakers."""
         out, t, uniform = [], start, rng.uniform
-        for turn in turns:
-            # A new Turn field by field: dataclasses.replace costs several times more.
-            out.append(Turn(at=round(t, 3), role=turn.role, text=turn.text, sentiment=turn.sentiment, topics=turn.topics,
-                            note=turn.note, suggestion=turn.suggestion))
-            t += (len(turn.text) / 15.0 + uniform(0.4, 1.6)) * stretch
+        for (role, _, _, sentiment, topics, note, suggestion), text in zip(lines, texts):
+            out.append(make_turn(round(t, 3), role, text, sentiment, topics, note.format_map(fill) if note else None, suggestion))
+            t += (len(text) / 15.0 + uniform(0.4, 1.6)) * stretch
         return tuple(out)
 
-    def _conversation(self, rng: random.Random, script: Script, fill: _Fill) -> tuple[tuple[Turn, ...], float]:
-        turns = tuple(self._turn(t, 0.0, fill) for t in script.turns)
-        natural = sum(len(t.text) / 15.0 + 1.0 for t in turns) + 1.5
+    def _conversation(self, rng: random.Random, lines: tuple[_Line, ...], fill: _Fill) -> tuple[tuple[Turn, ...], float]:
+        texts = _texts(lines, fill)
+        natural = sum(len(text) / 15.0 + 1.0 for text in texts) + 1.5
         target = rng.uniform(30.0, 360.0)  # talk time: 30 s to 6 min
         stretch = min(max(target / natural, 0.8), 2.5)
-        paced = self._pace(rng, turns, start=round(rng.uniform(0.8, 2.0), 3), stretch=stretch)
+        paced = self._pace(rng, lines, texts, fill, start=round(rng.uniform(0.8, 2.0), 3), stretch=stretch)
         last = paced[-1]
         talk_for = round(last.at + len(last.text) / 15.0 * stretch + rng.uniform(2.0, 6.0), 3)
         return paced, talk_for
+
+
+def _texts(lines: tuple[_Line, ...], fill: _Fill) -> list[str]:
+    return [text.format_map(fill) if placeholders else text for _, text, placeholders, *_ in lines]

@@ -173,6 +173,22 @@ def spoken_turns(plan: CallPlan, c: Course, answered: float | None, cut: float) 
     return turns
 
 
+def turn_instants(plan: CallPlan, c: Course, answered: float | None, cut: float) -> list[float]:
+    """The instants of spoken_turns(plan, c, answered, cut), unordered,
+    without building the turns."""
+    ats: list[float] = []
+    handover_at = c.handover_at
+    if answered is not None:
+        offsets = plan.turn_offsets
+        upto = cut if handover_at is None else min(cut, handover_at)
+        ats = [answered + at for at in offsets[: bisect_right(offsets, upto - answered)]]
+        if handover_at is not None and handover_at <= cut:
+            ats += [handover_at + t.at for t in plan.handover if handover_at + t.at <= cut]
+    if c.said:
+        ats += [t.at for t in c.said if t.at <= cut]
+    return ats
+
+
 def joined(plan: CallPlan, c: Course, started: float | None, answered: float | None, cut: float, *, present: bool = True) -> list[RoomParticipant]:
     """Participants who joined the room by `cut` (in plan order); with
     `present`, only those still in it (not left early by `cut`)."""

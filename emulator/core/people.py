@@ -11,8 +11,8 @@ from __future__ import annotations
 import random
 import re
 from bisect import bisect
-from datetime import datetime, timedelta, timezone
-from functools import cache
+from datetime import date, datetime, timezone
+from functools import cache, lru_cache
 from itertools import accumulate
 
 _TOKEN = re.compile(r"\{\{(\w+)\}\}")
@@ -73,18 +73,32 @@ class People:
         """A person and the dates their conversation mentions (days after the
         call's own day, so the same call always names the same dates)."""
         first, last = self.first_name(rng), self.last_name(rng)
-        day = datetime.fromtimestamp(created_at, timezone.utc)
-        delivery = day + timedelta(days=rng.randint(1, 10))
-        appointment = day + timedelta(days=rng.randint(1, 14))
+        day = datetime.fromtimestamp(created_at, timezone.utc).toordinal()
+        delivery = _delivery_date(day + rng.randint(1, 10))
+        appointment = _appointment_date(day + rng.randint(1, 14))
         return {
             "firstName": first,
             "lastName": last,
             "email": f"{first}.{last}@{self.email_domain(rng)}".lower(),
             "company": self.company(rng),
             "city": self.city(rng),
-            "deliveryDate": f"{delivery:%B} {delivery.day}",
-            "appointmentDate": f"{appointment:%A, %B} {appointment.day}",
+            "deliveryDate": delivery,
+            "appointmentDate": appointment,
         }
+
+
+# Dates as a conversation says them, per day (strftime costs more than the
+# rest of a person): "December 3", "Wednesday, December 3".
+@lru_cache(maxsize=1024)
+def _delivery_date(ordinal: int) -> str:
+    d = date.fromordinal(ordinal)
+    return f"{d:%B} {d.day}"
+
+
+@lru_cache(maxsize=1024)
+def _appointment_date(ordinal: int) -> str:
+    d = date.fromordinal(ordinal)
+    return f"{d:%A, %B} {d.day}"
 
 
 @cache

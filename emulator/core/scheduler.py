@@ -28,7 +28,7 @@ import asyncio
 import heapq
 import logging
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from itertools import count
 from math import inf
 from typing import TYPE_CHECKING, Callable
@@ -62,7 +62,7 @@ class _Tracked:
     timeline: Timeline | None  # None: not computed yet (followed from its instants)
     version: int  # interventions seen when the timeline was computed
     cursor: float  # events at or before this instant were emitted
-    after_end: list[str] = field(default_factory=list)
+    after_end: tuple[str, ...] = ()  # a tuple: the garbage collector skips it
 
 
 @dataclass
@@ -109,7 +109,7 @@ class Scheduler:
         if tl is None:
             tl = timeline(record.plan, record.interventions)
         tracked = self._calls.get(record.id)
-        after = tracked.after_end if tracked else []
+        after = tracked.after_end if tracked else ()
         self._calls[record.id] = _Tracked(record, tl, len(record.interventions), since, after)
         self._schedule_call(record.id)
 
@@ -162,14 +162,14 @@ class Scheduler:
         if tracked is None:  # nothing more to emit: follow it for its end alone
             now = self._now(record.plan.tenant)
             tl = timeline(record.plan, record.interventions)
-            if tl.ended and tl.events[-1].at <= now:
-                self._run_handler(kind, record, tl.events[-1].at)
+            if tl.ended and tl.end <= now:
+                self._run_handler(kind, record, tl.end)
                 return
             record.pin()
             tracked = self._calls[record.plan.id] = _Tracked(record, tl, len(record.interventions), now)
             self._schedule_call(record.plan.id)
         if kind not in tracked.after_end:
-            tracked.after_end.append(kind)
+            tracked.after_end += (kind,)
 
     def forget(self, tenant_id: str | None = None) -> None:
         """Drop the jobs of one tenant (or all): its calls were forgotten."""
@@ -197,8 +197,7 @@ class Scheduler:
         for call_id, t in self._calls.items():
             if t.after_end:
                 tl = self._timeline(t)
-                last = tl.events[-1] if tl.ended else None
-                out.append({"callId": call_id, "kinds": list(t.after_end), "at": last.at if last else None})
+                out.append({"callId": call_id, "kinds": list(t.after_end), "at": tl.end})
         return out
 
     def pending(self) -> int:
@@ -273,8 +272,8 @@ class Scheduler:
     def _ended(self, t: _Tracked, at: float) -> None:
         """Run what waits on the call's end, once it has ended by `at`."""
         tl = self._timeline(t)
-        if tl.ended and tl.events[-1].at <= at:
-            kinds, t.after_end = t.after_end, []
+        if tl.ended and tl.end <= at:
+            kinds, t.after_end = t.after_end, ()
             for kind in kinds:
                 self._run_handler(kind, t.record, at)
 

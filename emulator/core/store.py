@@ -136,8 +136,7 @@ class Store:
         interventions = sorted(interventions, key=lambda iv: iv.at)
         record = CallRecord(plan, interventions, plans=self.plans)
         if tl is not None and not interventions:  # how it ends, read off its timeline
-            last = tl.events[-1]
-            record._final = (last.at, last.data["status"]) if tl.ended else (None, None)
+            record._final = tl.final
         row = None
         if self.log.enabled:
             final = record.final() if not interventions else snapshot_final(plan)

@@ -19,7 +19,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from math import inf
 
-from emulator.core.lifecycle import course, joined, phases, spoken_turns
+from emulator.core.lifecycle import course, joined, phases, spoken_turns, turn_instants
 from emulator.core.plan import CallPlan, Intervention
 from emulator.core.timeutil import iso_millis
 
@@ -56,16 +56,69 @@ class TimelineEvent:
 
 
 class Timeline:
-    """The events of one call, oldest first."""
+    """The events of one call, oldest first.
 
-    __slots__ = ("events", "instants")
+    Built in two steps: when the call changes and how it ends (`instants`,
+    `end`, `status`) at once, the events themselves when first read. A call
+    just created needs only the former (the store's liveness, the
+    scheduler's next job) and its creation event; the rest of its events
+    are built when its next change comes due, if ever."""
 
-    def __init__(self, events: list[TimelineEvent]) -> None:
-        self.events = events
-        self.instants = [e.at for e in events]
+    __slots__ = ("plan", "interventions", "instants", "end", "status", "_events")
+
+    def __init__(self, plan: CallPlan, interventions: tuple[Intervention, ...]) -> None:
+        self.plan = plan
+        self.interventions = interventions
+        self._events: list[TimelineEvent] | None = None
+        c = course(plan, interventions, inf)
+        end = c.end
+        ended = end is not None
+        cut = end if ended else inf
+        started, ringing, answered = phases(c, cut, ended)
+        # The instant of every event _events() yields, in the same order
+        # (tests/test_timeline.py holds them to it).
+        ats = [plan.created_at]
+        previous = plan.waiting_status
+        for at, status in ((started, "connecting"), (ringing, "ringing"), (answered, "active")):
+            if at is not None:
+                ats.append(at)
+                previous = status
+        ats += turn_instants(plan, c, answered, cut)
+        if started is not None:
+            bases = {"connect": started, "answer": answered, "handover": c.handover_at}
+            for p in plan.participants:
+                base = bases[p.joins]
+                if base is None or base + p.delay > cut:
+                    continue
+                joined_at = base + p.delay
+                if ended and joined_at > end:
+                    continue
+                ats.append(joined_at)
+                left = c.left.get(p.identity)
+                if left is not None and left >= joined_at and (not ended or left < end):
+                    ats.append(left)
+                elif ended:
+                    ats.append(end)
+        if ended:
+            ats += [end] * (1 + (previous != c.status) + (c.status == "completed" and bool(plan.summary)))
+        ats.sort()
+        # A tuple of floats: untracked by the garbage collector, which
+        # otherwise walks it in every full collection while the call lives.
+        self.instants = tuple(ats)
+        # Ended: its last event is call.ended (nothing, not even its creation,
+        # comes after its end).
+        ended = ended and ats[-1] == end
+        self.end = end if ended else None
+        self.status = c.status if ended else None
+
+    @property
+    def events(self) -> list[TimelineEvent]:
+        if self._events is None:
+            self._events = _events(self.plan, self.interventions)
+        return self._events
 
     def __len__(self) -> int:
-        return len(self.events)
+        return len(self.instants)
 
     def next_change(self, now: float) -> float | None:
         """The first instant after `now` at which the call changes (a
@@ -76,15 +129,33 @@ class Timeline:
 
     def between(self, after: float, upto: float) -> list[TimelineEvent]:
         """Events with after < at <= upto, in order."""
-        return self.events[bisect_right(self.instants, after) : bisect_right(self.instants, upto)]
+        instants = self.instants
+        if self._events is None and after < instants[0] <= upto and (len(instants) == 1 or upto < instants[1]):
+            plan = self.plan
+            if instants[0] == plan.created_at:
+                # Only the first event is due, and it is at the creation
+                # instant: it is the creation event (what a new call emits
+                # at once), no need to build the others.
+                return [TimelineEvent(plan.created_at, "call.created", {"status": plan.waiting_status})]
+        return self.events[bisect_right(instants, after) : bisect_right(instants, upto)]
 
     @property
     def ended(self) -> bool:
-        return bool(self.events) and self.events[-1].type == "call.ended"
+        return self.end is not None
+
+    @property
+    def final(self) -> tuple[float | None, str | None]:
+        """(when, final status) of a call that ends, else (None, None)."""
+        return self.end, self.status
 
 
 def timeline(plan: CallPlan, interventions: list[Intervention] | tuple[Intervention, ...]) -> Timeline:
     """Every event of the call as its interventions (all of them) shape it."""
+    # A copy: the store inserts later interventions into the record's list.
+    return Timeline(plan, tuple(interventions))
+
+
+def _events(plan: CallPlan, interventions: tuple[Intervention, ...]) -> list[TimelineEvent]:
     c = course(plan, interventions, inf)
     end = c.end
     ended = end is not None
@@ -128,4 +199,4 @@ def timeline(plan: CallPlan, interventions: list[Intervention] | tuple[Intervent
         add(end, "call.ended", "call.ended", {"status": c.status, "reason": c.reason})
 
     out.sort(key=lambda e: (e[0], e[1], e[2]))
-    return Timeline([TimelineEvent(at, type_, data) for at, _, _, type_, data in out])
+    return [TimelineEvent(at, type_, data) for at, _, _, type_, data in out]

@@ -4,7 +4,7 @@ convert at the edges."""
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 
 
@@ -67,6 +67,34 @@ def _iso_second(second: int) -> str:
 
 
 def iso_millis(ts: float) -> str:
-    """2024-06-01T10:00:00.000Z: milliseconds, truncated."""
+    """2024-06-01T10:00:00.000Z: milliseconds, truncated (of the instant
+    rounded to microseconds, as datetime.fromtimestamp rounds it)."""
+    if not 0.0 <= ts < MAX_INSTANT:  # NaN too: datetime says what is wrong
+        return _iso_millis_datetime(ts)
+    # A transcript formats a few dozen instants per call, most in the same
+    # few minutes: the minute comes from a cache, the rest is arithmetic.
+    # fromtimestamp splits with modf and rounds the fraction to
+    # microseconds half to even (round()); so does this.
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)
+    second = int(whole)
+    if us >= 1_000_000:
+        second += 1
+        us -= 1_000_000
+    minute, s = divmod(second, 60)
+    return f"{_iso_minute(minute)}{s:02d}.{us // 1000:03d}Z"
+
+
+@lru_cache(maxsize=4096)
+def _iso_minute(minute: int) -> str:
+    """YYYY-MM-DDTHH:MM: of the `minute`-th minute since the epoch."""
+    d = _EPOCH + timedelta(minutes=minute)
+    return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:"
+
+
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _iso_millis_datetime(ts: float) -> str:
     d = to_datetime(ts)
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}T{d.hour:02d}:{d.minute:02d}:{d.second:02d}.{d.microsecond // 1000:03d}Z"
