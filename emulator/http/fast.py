@@ -20,10 +20,9 @@ answers the vendor's 500 on a connection that stays usable."""
 from __future__ import annotations
 
 import inspect
-import typing
 
 from fastapi.datastructures import DefaultPlaceholder
-from fastapi.dependencies.utils import request_params_to_args
+from fastapi.dependencies.utils import get_typed_return_annotation, request_params_to_args
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.convertors import StringConvertor
@@ -153,7 +152,7 @@ def _check(route: APIRoute) -> None:
         body = {field.name} if field is not None else set()
     elif route.methods != {"GET"} or d.body_params:
         extra = True
-    returns = typing.get_type_hints(route.endpoint).get("return")
+    returns = get_typed_return_annotation(route.endpoint)  # as FastAPI reads it
     if (
         not plain
         or extra
