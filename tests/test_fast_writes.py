@@ -6,6 +6,7 @@ take the full path)."""
 from __future__ import annotations
 
 import json
+import socket
 
 import pytest
 from fastapi import APIRouter, Body, Depends, Response
@@ -237,3 +238,39 @@ def test_only_routes_the_short_path_reproduces_may_be_declared_fast():
         with pytest.raises(ValueError, match="cannot take the short path"):
             _check(route)
     _check(allowed)
+
+
+# -- a crash on the short path ----------------------------------------------------------------------
+
+
+def boom(*args, **kwargs):
+    raise RuntimeError("rendering failed")
+
+
+def test_a_crash_after_the_create_answers_the_vendors_500_keeps_the_connection_and_stores_nothing(monkeypatch):
+    from emulator.providers.heppu import render as heppu_render
+    from emulator.providers.trillet import outbound as trillet_outbound
+    from emulator.testing import Emulator
+
+    from .test_hardening import exchange
+
+    # The call is created, then rendering its answer fails: store.atomic()
+    # around the endpoint must take the call back.
+    monkeypatch.setattr(heppu_render, "outbound_call", boom)
+    monkeypatch.setattr(trillet_outbound, "OutboundCallResponse", boom)
+    heppu_500 = {"error": {"message": "Internal Server Error", "code": 500}}
+    trillet_500 = {"error": "Internal Server Error", "message": "Internal Server Error"}
+    with Emulator(clock="manual", now="2025-12-01T15:30:10Z") as emu:
+        stored = len(emu.control.calls(limit=1000))
+        with socket.create_connection((emu.host, emu.port)) as s:
+            for path, headers, raw, expected in [
+                (OUTBOUND, HEPPU, body({"agentId": AGENT, "phoneNumber": "+14155550123"}), heppu_500),
+                (TRILLET_CALL, TRILLET, body({"to": "+14155550123", "call_agent_id": TRILLET_AGENT}), trillet_500),
+            ]:
+                status, response_headers, payload = exchange(s, "POST", path, headers, raw)
+                assert (status, json.loads(payload)) == (500, expected), path
+                assert response_headers.get("connection") != "close"
+            status, _, payload = exchange(s, "GET", "/_emulator/journal?limit=10", {})
+            assert status == 200
+        assert [e["status"] for e in json.loads(payload)["entries"]].count(500) == 2
+        assert len(emu.control.calls(limit=1000)) == stored
