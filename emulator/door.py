@@ -22,8 +22,9 @@ CONTROL_PREFIX = "/_emulator"
 # dashboard's static page, which asks for the token itself).
 PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/", "/_emulator/ui")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-# What the door read, for the layers inside it: the body's bytes, and the
-# JSON value it parsed from them (only when it did; `check_json`).
+# What the door read, for the layers inside it: the body's bytes, and on a
+# vendor path the JSON value it parsed from them (only when it did;
+# `check_json`).
 BODY_KEY = "emulator.body"
 JSON_KEY = "emulator.json"
 NOT_JSON = object()
@@ -175,7 +176,7 @@ class DoorMiddleware:
         if body and (not ctype or b"json" in ctype):
             state_import = control and path.rstrip("/") == CONTROL_PREFIX + "/state"
             value = check_json(body, limits.MAX_STATE_DEPTH if state_import else limits.MAX_JSON_DEPTH)
-            if value is not NOT_JSON:
+            if value is not NOT_JSON and not control:  # for the short path (a state import is parsed by its route)
                 scope[JSON_KEY] = value
         return _replay(body, receive)
 
