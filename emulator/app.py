@@ -221,9 +221,10 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.specs = Specs({p.name: partial(provider_spec, p) for p in PROVIDERS} | {"control": control_spec})
     app.state.faults = Faults(settings.seed)
     app.state.journal = Journal(settings.journal_size)
-    # Strict mode checks every response on the full path.
-    app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
     atomic_writes([p.router for p in PROVIDERS])
+    # Strict mode checks every response on the full path. (After
+    # atomic_writes: a fast write must run inside store.atomic() too.)
+    app.state.fast_routes = None if settings.strict else FastRoutes(PROVIDERS)
     app.state.persistence = persistence or persist.Persistence.open(settings.data_dir)
     try:
         persist.start(app)
@@ -237,7 +238,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.control = ControlPlane(app)  # included on first use
     ui.install(app)
     install_error_handlers(app)
-    # The short path for polled GETs, inside the failsafe like the router.
+    # The short path for polled GETs and creates, inside the failsafe like the router.
     app.add_middleware(FastPath)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:

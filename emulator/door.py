@@ -22,6 +22,12 @@ CONTROL_PREFIX = "/_emulator"
 # dashboard's static page, which asks for the token itself).
 PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/", "/_emulator/ui")
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+# What the door read, for the layers inside it: the body's bytes, and on a
+# vendor path the JSON value it parsed from them (only when it did;
+# `check_json`).
+BODY_KEY = "emulator.body"
+JSON_KEY = "emulator.json"
+NOT_JSON = object()
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 # Starlette's and FastAPI's in-process TestClient sends this name; no
 # browser can be made to resolve it to this server.
@@ -81,13 +87,15 @@ def _finite(text: str) -> float:
     return value
 
 
-def check_json(body: bytes, max_depth: int) -> None:
+def check_json(body: bytes, max_depth: int):
     """Refuse JSON the emulator could store but not render back. Text that is
-    not JSON at all is left to the route (its own malformed-JSON error)."""
+    not JSON at all is left to the route (its own malformed-JSON error).
+    Returns the value, equal to what `json.loads(body)` gives (the hooks only
+    refuse), or NOT_JSON."""
     try:
         value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError:
-        return
+        return NOT_JSON
     except (ValueError, RecursionError) as exc:  # NaN, 1e999, a 5,000-digit integer, absurd nesting
         message = "nested too deeply" if isinstance(exc, RecursionError) else str(exc)
         raise Refused(400, f"Invalid JSON body: {message}") from None
@@ -106,6 +114,7 @@ def check_json(body: bytes, max_depth: int) -> None:
             stack.extend((v, depth + 1) for v in item)
         elif isinstance(item, str):
             _text(item)
+    return value
 
 
 def _text(s: str) -> None:
@@ -162,19 +171,25 @@ class DoorMiddleware:
         scope["emulator.body_read"] = True
         if body is None:
             return receive  # the client went away; the route will see the disconnect
+        scope[BODY_KEY] = body
         ctype = headers.get(b"content-type", b"").lower()
         if body and (not ctype or b"json" in ctype):
             state_import = control and path.rstrip("/") == CONTROL_PREFIX + "/state"
-            check_json(body, limits.MAX_STATE_DEPTH if state_import else limits.MAX_JSON_DEPTH)
+            value = check_json(body, limits.MAX_STATE_DEPTH if state_import else limits.MAX_JSON_DEPTH)
+            if value is not NOT_JSON and not control:  # for the short path (a state import is parsed by its route)
+                scope[JSON_KEY] = value
         return _replay(body, receive)
 
 
 async def _read_body(receive) -> bytes | None:
     chunks, size = [], 0
     while True:
+        # asyncio.timeout, not wait_for: on 3.11 wait_for runs receive() as a
+        # task of its own, a loop step and a task for every request.
         try:
-            message = await asyncio.wait_for(receive(), limits.BODY_TIMEOUT)
-        except asyncio.TimeoutError:
+            async with asyncio.timeout(limits.BODY_TIMEOUT):
+                message = await receive()
+        except TimeoutError:
             raise Refused(408, f"Request body not received within {limits.BODY_TIMEOUT:g} s", {"Connection": "close"}) from None
         if message["type"] == "http.disconnect":
             return None

@@ -42,7 +42,8 @@ class Provider:
     attach: Callable | None = None
     # How the emulator's events reach this vendor's webhook receivers.
     webhook: object | None = None  # events.webhooks.WebhookKind
-    # GET operations served straight from the request layer (emulator.http.fast).
+    # Operations (polled GETs, creates) served straight from the request
+    # layer (emulator.http.fast).
     fast_operations: tuple[str, ...] = ()
     # How a client of this vendor reads one call: (operationId, path) of each
     # GET that shows it, and the headers a tenant's key goes in. The

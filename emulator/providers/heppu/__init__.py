@@ -29,7 +29,7 @@ PROVIDER = Provider(
     style=STYLE,
     webhook=_webhook(),
     attach=lambda engine: _attach(engine),
-    fast_operations=("getCall", "listCalls"),
+    fast_operations=("getCall", "listCalls", "outboundCall", "scheduleCall"),
     call_reads=lambda plan: [("getCall", f"/api/v1/calls/{plan.id}")],
     credentials=lambda tenant: {"x-api-key": tenant.keys[0]},
 )

@@ -29,7 +29,7 @@ PROVIDER = Provider(
     style=STYLE,
     webhook=_webhook(),
     required_headers=("x-workspace-id",),
-    fast_operations=("getActiveCall", "listActiveCalls"),
+    fast_operations=("getActiveCall", "listActiveCalls", "initiateOutboundCall"),
     # Live calls are read by room; every call, live or ended, from history.
     call_reads=lambda plan: ([("getActiveCall", f"/v2/api/active-calls/{plan.room}")] if plan.room else [])
     + [("getCallHistory", f"/v2/api/call-history/{plan.id}")],
