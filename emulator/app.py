@@ -16,8 +16,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from emulator import __version__, persist
 from emulator.control.errors import error_body as control_error_body
-from emulator.control.faults import Faults
-from emulator.control.journal import Journal
+from emulator.control.fault_rules import Faults
+from emulator.control.journal_rows import Journal
 from emulator.control import ui
 from emulator.core.clock import Clock
 from emulator.core.demo import Demo, DemoTarget
@@ -173,6 +173,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
 def install_configured_webhooks(app: FastAPI) -> None:
     """The settings' webhooks (config file, --webhook), registered at start and again on reset."""
+    if not app.state.settings.webhooks:
+        return  # the control plane's webhooks module loads with its first use
     from emulator.control.webhooks import WebhookIn, register
 
     for w in app.state.settings.webhooks:

@@ -7,12 +7,17 @@ import gc
 import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from emulator import __version__
-from emulator.settings import Settings, describe
+
+if TYPE_CHECKING:
+    from emulator.settings import Settings
 
 
 def _serve_parser(sub) -> None:
+    from emulator.settings import Settings
+
     p = sub.add_parser(
         "serve",
         help="Serve both APIs (with demo data by default)",
@@ -65,6 +70,8 @@ def _serve_parser(sub) -> None:
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
+    from emulator.settings import Settings
+
     given = {k: v for k, v in vars(args).items() if k in Settings.model_fields and v is not None}
     if getattr(args, "webhook_urls", None):
         given["webhooks"] = [{"url": u} for u in args.webhook_urls]
@@ -117,7 +124,9 @@ def _banner(settings: Settings, port: int) -> str:
     )
 
 
-def serve(settings: Settings) -> int:
+def serve(settings: Settings, *, collect: bool = True) -> int:
+    """Serve until stopped. Called with the cyclic collector off (see
+    main), it turns it back on, if `collect`, once the app is built."""
     import uvicorn
 
     from emulator.app import create_app
@@ -151,10 +160,12 @@ def serve(settings: Settings) -> int:
     # What start-up built (modules, the app, a restored data dir) lives as
     # long as the server: frozen out of the garbage collector's full
     # collections, whose pauses (the slowest requests under load) grow with
-    # every object they walk. Replacing the engine (reset, import) unfreezes
-    # it (Persistence.rebase): the old one is garbage then.
-    gc.collect()
+    # every object they walk. Not collected first: that would delay the
+    # first answer. Replacing the engine (reset, import) unfreezes it
+    # (Persistence.rebase): the old one is garbage then.
     gc.freeze()
+    if collect:
+        gc.enable()
     uvicorn.Server(config).run(sockets=socks)
     return 0
 
@@ -187,6 +198,7 @@ def export_dir(data_dir: Path) -> int:
     from emulator.app import create_app
     from emulator.core.sqlite_log import DataDirError, SqliteLog
     from emulator.persist import Persistence, export_document, stored_state_exists
+    from emulator.settings import Settings
 
     if not stored_state_exists(data_dir):
         print(f"call-emulator: no stored state in {data_dir}", file=sys.stderr)
@@ -211,6 +223,7 @@ def import_dir(data_dir: Path) -> int:
     from emulator.control.state import import_state, parse_state
     from emulator.core.sqlite_log import DataDirError
     from emulator.persist import shut_down
+    from emulator.settings import Settings
 
     try:
         doc = parse_state(sys.stdin.buffer.read())
@@ -230,6 +243,20 @@ def import_dir(data_dir: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Start-up builds a few hundred thousand objects that live as long as
+    # the process (modules, classes, pydantic's and FastAPI's schemas): the
+    # cyclic collector would scan them again and again, a tenth of the
+    # time to the first answer. It is off until the command runs.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _main(argv, collecting)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _main(argv: list[str] | None, collecting: bool) -> int:
     parser = argparse.ArgumentParser(prog="call-emulator", description="A local, stateful emulator of Heppu's and Trillet's call APIs.")
     parser.add_argument("--version", action="version", version=f"call-emulator {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -245,14 +272,18 @@ def main(argv: list[str] | None = None) -> int:
 
     contracts_cli.add_parsers(sub)
     args = parser.parse_args(argv)
-    if args.command in contracts_cli.COMMANDS:
-        return contracts_cli.run(args)
     if args.command == "serve":
+        from emulator.settings import describe
+
         try:
             settings = settings_from_args(args)
         except (ValueError, FileNotFoundError) as exc:  # pydantic's ValidationError is a ValueError
             return _fail(f"invalid settings: {describe(exc)}")
-        return serve(settings)
+        return serve(settings, collect=collecting)
+    if collecting:
+        gc.enable()
+    if args.command in contracts_cli.COMMANDS:
+        return contracts_cli.run(args)
     if args.command == "openapi":
         return openapi(args.out, args.check)
     if args.command == "export":

@@ -9,8 +9,6 @@ from __future__ import annotations
 from functools import cache
 from http import HTTPStatus
 
-from uvicorn.protocols.http.h11_impl import H11Protocol
-
 from emulator import limits
 
 _END = b"\r\n\r\n"
@@ -86,13 +84,11 @@ class HeadLimits:
         self.transport.close()
 
 
-class H11Limits(HeadLimits, H11Protocol):
-    pass
-
-
 @cache
 def protocol(kind: str = "auto") -> type:
-    """The protocol class for `kind`: auto (httptools if installed), h11 or httptools."""
+    """The protocol class for `kind`: auto (httptools if installed), h11 or
+    httptools. Only the one chosen is imported: h11 takes start-up time and
+    goes unused when httptools is installed."""
     if kind in ("auto", "httptools"):
         try:
             from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
@@ -101,7 +97,9 @@ def protocol(kind: str = "auto") -> type:
                 raise
         else:
             return type("HttpToolsLimits", (HeadLimits, HttpToolsProtocol), {})
-    return H11Limits
+    from uvicorn.protocols.http.h11_impl import H11Protocol
+
+    return type("H11Limits", (HeadLimits, H11Protocol), {})
 
 
 def uvicorn_options(kind: str = "auto") -> dict:

@@ -1,18 +1,18 @@
 """The request journal: the last N vendor requests (method, path, tenant,
 matched route, status, latency), so a test can assert what its client
-called and how often. The request layer (emulator.http) records; /_emulator/journal reads."""
+called and how often. The request layer (emulator.http) records the rows
+(emulator.control.journal_rows); /_emulator/journal reads them."""
 
 from __future__ import annotations
-
-import itertools
-from collections import deque
 
 from fastapi import APIRouter, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from emulator.control import errors
 from emulator.control.common import CONTROL_DEPENDENCIES, iso
+from emulator.control.journal_rows import Journal, Row
 from emulator.web import json_response
+
 
 class JournalEntry(BaseModel):
     seq: int = Field(description="Increases by one per recorded request")
@@ -32,44 +32,6 @@ class JournalPage(BaseModel):
     entries: list[JournalEntry]
     total: int = Field(description="How many entries matched the filters (before limit)")
     capacity: int = Field(description="How many requests the journal keeps")
-
-
-# One recorded request, kept as a plain tuple (building a model per request
-# costs more than answering many of them); models are built when read.
-Row = tuple  # (seq, at, method, path, query bytes, vendor, tenant, route, status, latency s, fault)
-
-
-class Journal:
-    def __init__(self, size: int) -> None:
-        self.entries: deque[Row] = deque(maxlen=size)
-        self._seq = itertools.count(1)
-
-    @property
-    def capacity(self) -> int:
-        return self.entries.maxlen or 0
-
-    def record(self, at: float, method: str, path: str, query: bytes, vendor, tenant, route, status: int, latency: float, fault) -> None:
-        self.entries.append((next(self._seq), at, method, path, query, vendor, tenant, route, status, latency, fault))
-
-    def query(self, *, tenant=None, route=None, method=None, vendor=None, status=None) -> list[JournalEntry]:
-        method = method.upper() if method is not None else None
-        return [
-            _entry(e)
-            for e in list(self.entries)
-            if (tenant is None or e[6] == tenant)
-            and (route is None or e[7] == route or e[3] == route)
-            and (method is None or e[2] == method)
-            and (vendor is None or e[5] == vendor)
-            and (status is None or e[8] == status)
-        ]
-
-    def clear(self, tenant: str | None = None) -> None:
-        if tenant is None:
-            self.entries.clear()
-        else:
-            kept = [e for e in self.entries if e[6] != tenant]
-            self.entries.clear()
-            self.entries.extend(kept)
 
 
 def _entry(row: Row) -> JournalEntry:
@@ -102,7 +64,7 @@ async def get_journal(
     journal: Journal = request.app.state.journal
     found = journal.query(tenant=tenant, route=route, method=method, vendor=vendor, status=status)
     shown = found[-limit:] if limit else found
-    return json_response(JournalPage(entries=shown, total=len(found), capacity=journal.capacity))
+    return json_response(JournalPage(entries=[_entry(r) for r in shown], total=len(found), capacity=journal.capacity))
 
 
 @router.delete(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 
-from emulator.control.faults import inject
+from emulator.control.fault_rules import inject
 from emulator.control.scope import route_template
 from emulator.http.context import SCOPE_KEY, resolve
 

@@ -16,7 +16,6 @@ from emulator.core.engine import Engine
 from emulator.core.generate import random_token
 from emulator.core.tenants import Agent, Tenant
 from emulator.providers.base import VendorError
-from emulator.providers.livekit.auth import room_token
 from emulator.providers.trillet import errors
 from emulator.providers.trillet.auth import VENDOR, api_key_header
 from emulator.providers.trillet.models import (
@@ -94,6 +93,9 @@ def _start(engine: Engine, tenant: Tenant, agent: Agent, mode: str, variables: d
     )
     plan = record.plan
     user = next(p for p in plan.participants if p.kind == "caller")
+    # LiveKit's signing (PyJWT, its protobuf wire) loads with the first web call, not at start.
+    from emulator.providers.livekit.auth import room_token
+
     return json_response(
         WebConnectResponse(
             status="success",
