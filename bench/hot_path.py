@@ -69,7 +69,7 @@ app = FastAPI()
 async def get_call(call_id: str):
     return Response(bodies.get("/api/v1/calls/" + call_id, "{}").encode("latin-1"), media_type="application/json")
 import uvicorn
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning")
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 '''
 
 BARE = '''
@@ -83,7 +83,7 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
     await send({"type": "http.response.body", "body": body})
 import uvicorn
-uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]))
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 '''
 
 

@@ -26,11 +26,12 @@ from emulator.core.fixtures import default_dir, load_calls
 from emulator.core.generate import load_scripts
 from emulator.core.tenants import Tenants
 from emulator.core.timeutil import parse_instant
-from emulator.door import DoorMiddleware
+from emulator.door import Door, DoorMiddleware
 from emulator.failsafe import FailsafeMiddleware, atomic_writes
 from emulator.events.hub import EventHub
 from emulator.events.webhooks import Webhooks
-from emulator.http.fast import FastPath, FastRoutes
+from emulator.http.fast import FastRoutes
+from emulator.http.front import Front
 from emulator.http.layer import VendorLayer
 from emulator.openapi import Specs, control_spec, provider_spec
 from emulator.providers.base import Provider, VendorError
@@ -181,6 +182,21 @@ def install_configured_webhooks(app: FastAPI) -> None:
         register(app, WebhookIn(**w.model_dump()), source="config")
 
 
+class EmulatorApp(FastAPI):
+    """The app, with the front (emulator.http.front) before FastAPI's own
+    layers: a request the short path serves never enters them."""
+
+    front: Front | None = None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http" and self.front is not None:
+            taken = self.front.take(scope)
+            if taken is not None:
+                scope["app"] = self
+                return await self.front.serve(taken, scope, receive, send, super().__call__)
+        await super().__call__(scope, receive, send)
+
+
 def create_app(settings: Settings | None = None, *, persistence: persist.Persistence | None = None) -> FastAPI:
     """The app. With `settings.data_dir` its state is restored from, and
     kept in, that folder (raises DataDirError when it cannot be)."""
@@ -203,7 +219,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
 
     # FastAPI's OpenTelemetry hooks are off: they read the environment and
     # global providers on every request, and an emulator has nothing to trace.
-    app = FastAPI(
+    app = EmulatorApp(
         title="call-emulator", version=__version__, openapi_url=None, docs_url=None, redoc_url=None, lifespan=lifespan,
         telemetry={"tracing": False, "metrics": False, "logs": False, "operation_spans": False},
     )
@@ -211,6 +227,7 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     # a redirect built from the request's Host (docs/fidelity.md).
     app.router.redirect_slashes = False
     app.state.settings = settings
+    app.state.door = Door(settings)
     app.state.events = EventHub()
     app.state.engine = build_engine(settings)
     app.state.events.attach(app.state.engine)
@@ -240,8 +257,6 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
     app.state.control = ControlPlane(app)  # included on first use
     ui.install(app)
     install_error_handlers(app)
-    # The short path for polled GETs and creates, inside the failsafe like the router.
-    app.add_middleware(FastPath)
     app.add_middleware(FailsafeMiddleware, error_body=_error_body)
     if settings.strict:
         from emulator.contracts import selfcheck
@@ -263,4 +278,5 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
         allow_headers=["*"],
         expose_headers=["*"],
     )
+    app.front = Front(app, PROVIDERS, _error_body)
     return app

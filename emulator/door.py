@@ -28,6 +28,7 @@ BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
 BODY_KEY = "emulator.body"
 JSON_KEY = "emulator.json"
 NOT_JSON = object()
+HOST_CACHE = 64  # distinct Host headers whose verdict is kept
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1", "[::1]")
 # Starlette's and FastAPI's in-process TestClient sends this name; no
 # browser can be made to resolve it to this server.
@@ -135,32 +136,46 @@ class DoorMiddleware:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         try:
-            receive = await self.check(scope, receive)
+            receive = await scope["app"].state.door.admit(scope, receive, dict(scope["headers"]))
         except Refused as exc:
-            headers = exc.headers
-            if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read") and not await _drained(receive, exc):
-                # The body is still on its way: this connection cannot carry another request.
-                headers = {**(headers or {}), "Connection": "close"}
-            response = JSONResponse(self.error_body(scope["path"], exc.status, exc.message), exc.status, headers=headers)
-            return await response(scope, receive, send)
+            return await refuse(scope, receive, send, exc, self.error_body)
         return await self.app(scope, receive, send)
 
-    async def check(self, scope, receive):
-        app = scope["app"]
-        settings = app.state.settings
-        headers = dict(scope["headers"])  # the last of a repeated header wins, as a dict
-        allowed = getattr(app.state, "allowed_hosts", None) or allowed_hosts(settings.host, settings.allowed_hosts)
-        app.state.allowed_hosts = allowed
+
+class Door:
+    """The checks, made from the settings once (they do not change while
+    the app serves); both the middleware and the front (emulator.http.front)
+    admit through it."""
+
+    def __init__(self, settings) -> None:
+        self.allowed = allowed_hosts(settings.host, settings.allowed_hosts)
+        self.token = settings.control_token.encode() if settings.control_token else None
+        self._hosts: dict[bytes, bool] = {}  # Host header -> allowed (clients repeat theirs)
+
+    def host_allowed(self, host: bytes) -> bool:
+        verdict = self._hosts.get(host)
+        if verdict is None:
+            verdict = host_name(host.decode("latin-1")) in self.allowed
+            if len(self._hosts) >= HOST_CACHE:
+                self._hosts.clear()
+            self._hosts[host] = verdict
+        return verdict
+
+    async def admit(self, scope, receive, headers: dict[bytes, bytes]):
+        """Every check, in order; raises Refused. `headers` is the request's
+        by name (the last of a repeated header wins, as a dict). Returns the
+        receive channel to go on with (the body replayed)."""
         host = headers.get(b"host")
-        if allowed is not None and host is not None and host_name(host.decode("latin-1")) not in allowed:
+        if self.allowed is not None and host is not None and not self.host_allowed(host):
             raise Refused(400, "Invalid Host header: this server answers to localhost, 127.0.0.1, [::1], its --host and --allowed-host names")
-        check_query(scope.get("query_string", b""))
+        query = scope.get("query_string", b"")
+        if query:
+            check_query(query)
         path = scope["path"]
-        control = path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/")
-        token = settings.control_token
-        if control and token and not path.startswith(PUBLIC_CONTROL):
+        control = path.startswith(CONTROL_PREFIX) and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"))
+        if control and self.token and not path.startswith(PUBLIC_CONTROL):
             given = headers.get(b"x-emulator-token", b"")
-            if not hmac.compare_digest(given, token.encode()):
+            if not hmac.compare_digest(given, self.token):
                 raise Refused(401, "Missing or invalid x-emulator-token")
         if scope["method"] not in BODY_METHODS:
             return receive
@@ -179,6 +194,16 @@ class DoorMiddleware:
             if value is not NOT_JSON and not control:  # for the short path (a state import is parsed by its route)
                 scope[JSON_KEY] = value
         return _replay(body, receive)
+
+
+async def refuse(scope, receive, send, exc: Refused, error_body: ErrorBody) -> None:
+    """The door's answer to a refused request, in the path owner's shape."""
+    headers = exc.headers
+    if scope["method"] in BODY_METHODS and not scope.get("emulator.body_read") and not await _drained(receive, exc):
+        # The body is still on its way: this connection cannot carry another request.
+        headers = {**(headers or {}), "Connection": "close"}
+    response = JSONResponse(error_body(scope["path"], exc.status, exc.message), exc.status, headers=headers)
+    await response(scope, receive, send)
 
 
 async def _read_body(receive) -> bytes | None:

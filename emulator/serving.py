@@ -15,23 +15,29 @@ _END = b"\r\n\r\n"
 
 
 class HeadLimits:
-    """Mixed into a uvicorn protocol: watches the bytes of each request head."""
+    """Mixed into a uvicorn protocol: watches the bytes of each request head.
+
+    One timer per connection, not one per request: the head's start is
+    noted, and the timer, when it fires, closes the connection if that head
+    is overdue, re-arms for its deadline if it is still arriving, or lapses
+    when no head is (the next head's first byte arms it again)."""
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
+        self._head_timer = None
         self._head_open()
-        self._arm()  # a connection that never sends a byte is closed too
+        self._head_since = self.loop.time()  # a connection that never sends a byte is closed too
+        self._arm(limits.HEADER_TIMEOUT)
 
     def _head_open(self) -> None:
         self._in_head = True
         self._head_bytes = 0
         self._head_lines = 0
         self._tail = b""
-        self._head_timer = None
+        self._head_since = None  # when this head's first byte came
 
-    def _arm(self) -> None:
-        if self._head_timer is None:
-            self._head_timer = self.loop.call_later(limits.HEADER_TIMEOUT, self._head_timeout)
+    def _arm(self, delay: float) -> None:
+        self._head_timer = self.loop.call_later(delay, self._head_check)
 
     def _disarm(self) -> None:
         if self._head_timer is not None:
@@ -40,37 +46,45 @@ class HeadLimits:
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            self._arm()
-            seen = self._tail + data
+            if self._head_since is None:
+                self._head_since = self.loop.time()
+                if self._head_timer is None:
+                    self._arm(limits.HEADER_TIMEOUT)
+            tail = self._tail
+            seen = tail + data if tail else data
             end = seen.find(_END)
-            part = seen[len(self._tail) :] if end < 0 else seen[len(self._tail) : end + 4]
+            part = seen[len(tail) :] if end < 0 else seen[len(tail) : end + 4]
             self._head_bytes += len(part)
             self._head_lines += part.count(b"\n")
             if self._head_bytes > limits.MAX_HEADER_BYTES or self._head_lines > limits.MAX_HEADERS + 2:
                 return self._refuse(431, f"Request header fields too large (limit {limits.MAX_HEADER_BYTES} bytes, {limits.MAX_HEADERS} headers)")
             if end >= 0:
                 self._in_head = False
-                self._disarm()
+                self._head_since = None
             else:
                 self._tail = seen[-3:]
         super().data_received(data)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._disarm()
         self._head_open()  # the next request's head starts with its first byte
 
     def connection_lost(self, exc) -> None:
         self._disarm()
         super().connection_lost(exc)
 
-    def _head_timeout(self) -> None:
+    def _head_check(self) -> None:
         self._head_timer = None
-        if self._in_head and not self.transport.is_closing():
-            if self._head_bytes:
-                self._refuse(408, f"Request headers not received within {limits.HEADER_TIMEOUT:g} s")
-            else:
-                self.transport.close()
+        since = self._head_since
+        if since is None or not self._in_head or self.transport.is_closing():
+            return  # no head arriving: the next one's first byte arms the timer
+        left = since + limits.HEADER_TIMEOUT - self.loop.time()
+        if left > 0:
+            return self._arm(left)
+        if self._head_bytes:
+            self._refuse(408, f"Request headers not received within {limits.HEADER_TIMEOUT:g} s")
+        else:
+            self.transport.close()
 
     def _refuse(self, status: int, message: str) -> None:
         self._disarm()

@@ -16,8 +16,8 @@ from pydantic import BaseModel
 from emulator import web
 from emulator.door import BODY_KEY, JSON_KEY
 from emulator.failsafe import _atomic
-from emulator.http import fast
 from emulator.http.fast import _check
+from emulator.http.front import Front
 from emulator.http.context import SCOPE_KEY, resolve
 from emulator.providers.heppu.auth import heppu_context
 from emulator.providers.trillet import routing as trillet_routing
@@ -84,10 +84,11 @@ REQUESTS = [
     (TRILLET_CALL, {"x-api-key": TRILLET_OTHER_KEY, "x-workspace-id": TRILLET_WORKSPACE, **JSON}, body({"to": "+14155550123", "call_agent_id": TRILLET_AGENT}), FULL),
     (TRILLET_CALL, {**TRILLET, "content-type": "application/xml"}, b"<call/>", FULL),
     (TRILLET_CALL + "?a=1&a=2", {**TRILLET, **JSON}, body({"to": "+14155550123", "call_agent_id": TRILLET_AGENT}), FULL),
-    # A fault rule answers first (see FAULTS); the next requests are created (one after a delay).
+    # A fault rule answers first (see FAULTS); the next requests are created
+    # (one after a delay) on the full path, which applies fault rules.
     (OUTBOUND, {**HEPPU, **JSON}, body({"agentId": AGENT, "phoneNumber": "+14155550130"}), DOOR),
-    (OUTBOUND, {**HEPPU, **JSON}, body({"agentId": AGENT, "phoneNumber": "+14155550131"}), SHORT),
-    (TRILLET_CALL, {**TRILLET, **JSON}, body({"to": "+14155550132", "call_agent_id": TRILLET_AGENT}), SHORT),
+    (OUTBOUND, {**HEPPU, **JSON}, body({"agentId": AGENT, "phoneNumber": "+14155550131"}), FULL),
+    (TRILLET_CALL, {**TRILLET, **JSON}, body({"to": "+14155550132", "call_agent_id": TRILLET_AGENT}), FULL),
 ]
 FAULTS_BEFORE = len(REQUESTS) - 3  # the last three run under these rules
 FAULTS = [
@@ -98,23 +99,23 @@ FAULTS = [
 
 @pytest.fixture
 def paths(monkeypatch):
-    """Which path each request took: SHORT when the short path served it,
+    """Which path each request took: SHORT when the front served it,
     FULL when it reached FastAPI's route handler (every vendor write route
     runs the write-body check first), DOOR when neither."""
     taken = []
-    real_check, real_serve = web.check_write_body, fast.serve
+    real_check, real_answer = web.check_write_body, Front._answer
 
     async def checked(request, error):
         taken.append(FULL)
         return await real_check(request, error)
 
-    async def served(*args):
+    async def answered(self, *args):
         taken.append(SHORT)
-        return await real_serve(*args)
+        return await real_answer(self, *args)
 
     monkeypatch.setattr(web, "check_write_body", checked)
     monkeypatch.setattr(trillet_routing, "check_write_body", checked)
-    monkeypatch.setattr(fast, "serve", served)
+    monkeypatch.setattr(Front, "_answer", answered)
     return taken
 
 

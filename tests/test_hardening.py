@@ -403,6 +403,20 @@ def test_a_request_whose_headers_never_complete_times_out(server):
         assert read_response(s)[0] == 408
 
 
+def test_a_head_gets_its_whole_time_on_a_busy_connection(server):
+    """The head timer is one per connection: a head that starts late in an
+    earlier head's period still gets the whole HEADER_TIMEOUT (0.5 s here),
+    and a connection whose heads each arrive at once is never cut off."""
+    with socket.create_connection((server.host, server.port)) as s:
+        for _ in range(5):  # 0.8 s of requests: longer than the timeout
+            assert exchange(s, "GET", "/api/v1/calls/call_abc123", HEPPU)[0] == 200
+            time.sleep(0.2)
+        s.sendall(b"GET /api/v1/calls/call_abc123 HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        started = time.monotonic()
+        assert read_response(s)[0] == 408
+        assert 0.45 <= time.monotonic() - started < 5
+
+
 def test_a_request_whose_body_never_completes_times_out(server):
     with socket.create_connection((server.host, server.port)) as s:
         s.sendall(b"POST /_emulator/tenants HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")

@@ -32,9 +32,10 @@ def headers_of(scope) -> dict[bytes, bytes]:
     return found
 
 
-def resolve(engine: Engine, provider: Provider, scope) -> RequestContext:
+def resolve(engine: Engine, provider: Provider, scope, headers: dict[bytes, bytes] | None = None) -> RequestContext:
+    """`headers`: the request's by name, when the caller has them already."""
     try:
-        tenant, refused = provider.authenticate(engine, headers_of(scope)), None
+        tenant, refused = provider.authenticate(engine, headers_of(scope) if headers is None else headers), None
     except VendorError as exc:
         tenant, refused = None, exc
     now = engine.now(tenant.id if tenant is not None else None)

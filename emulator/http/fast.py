@@ -1,21 +1,18 @@
-"""A short path for the vendors' most polled GET operations and their
-create operations (POST).
+"""Which requests take the short path: the vendors' most polled GET
+operations and their create operations (POST).
 
 FastAPI's per-request machinery (dependency solving, its router, its
 exception layers) costs several times what answering a cached call does.
 These operations take only plain string path parameters, query parameters
-or one JSON body, and the request context, so a thin layer can call their
-endpoints itself: the same APIRoute objects (path, endpoint, operation id,
-query parameters, body field) that generate the specs, no second
-declaration. Query parameters and bodies are validated by FastAPI's own
-functions over the route's own fields; anything that fails (a bad query,
-a body that is not valid JSON of the model, a body the write-body rule
-refuses, credentials that open no tenant) takes the full path before the
-endpoint runs, so its error is the one the route answers. Everything in
-strict mode takes the full path.
-
-The layer sits inside the failsafe, as the router does: a crash here
-answers the vendor's 500 on a connection that stays usable."""
+or one JSON body, and the request context, so the front
+(emulator.http.front) can call their endpoints itself: the same APIRoute
+objects (path, endpoint, operation id, query parameters, body field) that
+generate the specs, no second declaration. Query parameters and bodies are
+validated by FastAPI's own functions over the route's own fields; anything
+that fails (a bad query, a body that is not valid JSON of the model, a body
+the write-body rule refuses, credentials that open no tenant) takes the
+full path before the endpoint runs, so its error is the one the route
+answers. Everything in strict mode takes the full path."""
 
 from __future__ import annotations
 
@@ -27,11 +24,11 @@ from fastapi.routing import APIRoute
 from pydantic import BaseModel
 from starlette.convertors import StringConvertor
 from starlette.datastructures import QueryParams
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 
 from emulator.door import BODY_KEY, JSON_KEY
-from emulator.http.context import SCOPE_KEY, context_of, headers_of
-from emulator.providers.base import Provider, VendorError
+from emulator.http.context import SCOPE_KEY, headers_of
+from emulator.providers.base import Provider
 from emulator.web import MAX_BODY_BYTES, is_json_media_type
 
 QUERY_CACHE = 1024  # distinct query strings whose validated values are kept
@@ -57,34 +54,43 @@ class FastRoutes:
             for method in METHODS:
                 self._routes[provider.name, method] = [(r, r in fast) for r in routes if method in r.methods]
 
-    def match(self, provider: Provider, scope) -> tuple[APIRoute, dict] | None:
-        """The fast route the router would pick for this request, with the
-        endpoint's arguments but the context, if any (None: the full path
-        answers)."""
-        method = scope["method"]
-        if method not in METHODS:
-            return None
+    def route(self, provider: Provider, method: str, path: str) -> tuple[APIRoute, dict] | None:
+        """The fast route the router would pick for this method and path,
+        with its path parameters (None: a route of the full path answers)."""
         for route, fast in self._routes.get((provider.name, method), ()):
-            m = route.path_regex.match(scope["path"])
+            m = route.path_regex.match(path)
             if m is not None:
-                if not fast:
-                    return None
-                args = m.groupdict()
-                query = route.dependant.query_params
-                if scope["query_string"] and not query:
-                    return None  # the route class may answer a query it takes no part in (Trillet refuses repeats)
-                if query:
-                    values = self._query(route, scope["query_string"])
-                    if values is None:
-                        return None
-                    args.update(values)
-                if route.body_field is not None:
-                    body = self._body(route, scope)
-                    if body is None:
-                        return None
-                    args[route.body_field.name] = body
-                return route, args
+                return (route, m.groupdict()) if fast else None
         return None
+
+    def arguments(self, route: APIRoute, args: dict, scope) -> dict | None:
+        """The endpoint's arguments but the context: the path parameters,
+        the validated query and body (None: they do not validate, or the
+        route class may answer the query itself, so the full path answers)."""
+        query = route.dependant.query_params
+        if scope["query_string"] and not query:
+            return None  # the route class may answer a query it takes no part in (Trillet refuses repeats)
+        if query:
+            values = self._query(route, scope["query_string"])
+            if values is None:
+                return None
+            args.update(values)
+        if route.body_field is not None:
+            body = self._body(route, scope)
+            if body is None:
+                return None
+            args[route.body_field.name] = body
+        return args
+
+    def match(self, provider: Provider, scope) -> tuple[APIRoute, dict] | None:
+        """route() and arguments() at once (the scope's method, path and query)."""
+        if scope["method"] not in METHODS:
+            return None
+        hit = self.route(provider, scope["method"], scope["path"])
+        if hit is None:
+            return None
+        args = self.arguments(hit[0], hit[1], scope)
+        return None if args is None else (hit[0], args)
 
     def _body(self, route: APIRoute, scope) -> BaseModel | None:
         """The body as FastAPI hands it to the endpoint, when the full path
@@ -161,31 +167,3 @@ def _check(route: APIRoute) -> None:
         or not isinstance(route.response_class, DefaultPlaceholder)
     ):
         raise ValueError(f"{route.operation_id} cannot take the short path")
-
-
-async def serve(provider: Provider, route: APIRoute, args: dict, scope, receive, send) -> None:
-    scope["route"] = route
-    scope["path_params"] = {k: args[k] for k in route.param_convertors}
-    try:
-        response = await route.endpoint(**args, ctx=context_of(scope))
-    except VendorError as exc:
-        # What the app's VendorError handler answers on the full path.
-        response = JSONResponse(provider.error_body(exc.status, exc.message, exc.extra), status_code=exc.status)
-    await response(scope, receive, send)
-
-
-class FastPath:
-    """The layer that takes the short path when one matches (after the
-    request layer resolved the context and applied faults, and the door
-    read the body; a request that falls through finds the body replayed)."""
-
-    def __init__(self, app) -> None:
-        self.app = app
-
-    async def __call__(self, scope, receive, send):
-        ctx = scope.get(SCOPE_KEY) if scope["type"] == "http" else None
-        routes = scope["app"].state.fast_routes if ctx is not None else None
-        short = routes.match(ctx.provider, scope) if routes is not None else None
-        if short is None:
-            return await self.app(scope, receive, send)
-        await serve(ctx.provider, *short, scope, receive, send)

@@ -1,0 +1,137 @@
+"""The front: a short-path request (emulator.http.fast) from the server to
+its endpoint in one step.
+
+On the full path a request crosses FastAPI's and Starlette's layers and the
+emulator's own (CORS, the door, the commit, the request layer, the
+failsafe): an await, a closure and a wrapped `send` each, together most of
+what a cached poll costs. For a request the short path serves, the front
+does what those layers would do, in their order: the door's checks
+(emulator.door.Door), the request's context, the endpoint, the vendor's
+error or the failsafe's 500, the commit before the answer starts, the
+journal's row, and the `Vary: Origin` CORS adds to every answer.
+
+What it does not reproduce it leaves to the full path, before doing
+anything a client could see: a request with an Origin header (CORS answers
+it), a header given twice (the door and the context read repeats
+differently), any fault rule, the dashboard's internal reads, strict mode,
+and every method and path no fast route serves. A query or body that does
+not validate is handed on with its body replayed, so its error is the
+route's own."""
+
+from __future__ import annotations
+
+import logging
+import time
+from http import HTTPStatus
+
+from starlette.responses import JSONResponse
+
+from emulator.door import Refused, refuse
+from emulator.http.context import SCOPE_KEY, resolve
+from emulator.http.fast import METHODS
+from emulator.http.layer import INTERNAL
+from emulator.providers.base import VendorError
+
+log = logging.getLogger("emulator")
+VARY = (b"vary", b"Origin")  # what CORSMiddleware adds to an answer to a request without Origin
+ERROR_PHRASE = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
+
+
+class Front:
+    def __init__(self, app, providers, error_body) -> None:
+        self.app = app  # the FastAPI app: its state, and the full path
+        # Its state's own dict: read a few times per request, each
+        # attribute read through State.__getattr__ costs a call.
+        self.state = app.state._state
+        self.providers = list(providers)
+        self.error_body = error_body
+
+    def take(self, scope):
+        """(provider, route, path parameters) when the short path may serve
+        this request, else None (nothing read, nothing recorded)."""
+        method = scope["method"]
+        if method not in METHODS or INTERNAL in scope:
+            return None
+        path = scope["path"]
+        for provider in self.providers:
+            if path.startswith(provider.prefixes):
+                break
+        else:
+            return None
+        state = self.state
+        routes = state["fast_routes"]
+        if routes is None or state["faults"].rules:
+            return None
+        hit = routes.route(provider, method, path)
+        return None if hit is None else (provider, *hit)
+
+    async def serve(self, taken, scope, receive, send, full) -> None:
+        provider, route, args = taken
+        raw = scope["headers"]
+        headers = dict(raw)
+        if len(headers) != len(raw) or b"origin" in headers:
+            return await full(scope, receive, send)
+        state = self.state
+        try:
+            receive = await state["door"].admit(scope, receive, headers)
+        except Refused as exc:
+            return await refuse(scope, receive, _varied(send), exc, self.error_body)
+        ctx = resolve(state["engine"], provider, scope, headers)
+        scope[SCOPE_KEY] = ctx
+        crash = None
+        try:
+            args = state["fast_routes"].arguments(route, args, scope)
+        except Exception as exc:  # answered below, as the failsafe would
+            crash = exc
+        else:
+            if args is None:
+                return await full(scope, receive, send)  # the route's own error
+        started = time.perf_counter()
+        status = 500
+        answering = False
+        try:
+            if crash is not None:
+                raise crash
+            scope["route"] = route
+            scope["path_params"] = {k: args[k] for k in route.param_convertors}
+            try:
+                if ctx.refused is not None:
+                    raise ctx.refused  # as the route's context dependency does
+                response = await route.endpoint(**args, ctx=ctx)
+            except VendorError as exc:
+                # What the app's VendorError handler answers on the full path.
+                response = JSONResponse(provider.error_body(exc.status, exc.message, exc.extra), status_code=exc.status)
+            status = response.status_code
+            answering = True
+            await self._answer(status, response.raw_headers, response.body, send)
+        except Exception:
+            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            if answering:
+                raise  # half a response may be out: only closing the connection tells the client
+            status = 500
+            answer = JSONResponse(self.error_body(scope["path"], 500, ERROR_PHRASE), 500)
+            await self._answer(500, answer.raw_headers, answer.body, send)
+        finally:
+            tenant = ctx.tenant.id if ctx.tenant is not None else None
+            state["journal"].record(
+                ctx.now, scope["method"], scope["path"], scope["query_string"], provider.name, tenant,
+                route.path if "route" in scope else None, status, time.perf_counter() - started, None,
+            )
+
+    async def _answer(self, status: int, headers: list, body: bytes, send) -> None:
+        persistence = self.state["persistence"]
+        if persistence.enabled:
+            persistence.flush(self.app)  # committed before the answer starts, as CommitMiddleware does
+        await send({"type": "http.response.start", "status": status, "headers": [*headers, VARY]})
+        await send({"type": "http.response.body", "body": body})
+
+
+def _varied(send):
+    """`send` with the Vary header CORS adds (for answers not built here)."""
+
+    async def varied(message):
+        if message["type"] == "http.response.start":
+            message = {**message, "headers": [*message.get("headers", ()), VARY]}
+        await send(message)
+
+    return varied
