@@ -1,0 +1,78 @@
+"""The server protocol's coalesced writes: a response's head and body go out
+in one send, pipelined answers stay whole and in order, nothing written is
+lost when the connection closes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+
+from emulator.serving import Coalesced
+from emulator.testing import Emulator
+
+from .conftest import HEPPU
+
+
+class Recorder:
+    def __init__(self) -> None:
+        self.calls: list[tuple] = []
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", bytes(data)))
+
+    def close(self) -> None:
+        self.calls.append(("close",))
+
+    def is_closing(self) -> bool:
+        return False
+
+
+def test_writes_in_one_turn_of_the_loop_are_one_send_and_close_flushes_first():
+    async def scenario():
+        real = Recorder()
+        t = Coalesced(real, asyncio.get_running_loop())
+        t.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        t.write(b"body")
+        assert real.calls == []  # not yet: the turn is not over
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert real.calls == [("write", b"HTTP/1.1 200 OK\r\n\r\nbody")]
+        t.write(b"last")
+        t.close()
+        assert real.calls[1:] == [("write", b"last"), ("close",)]
+        assert t.is_closing() is False  # everything else is the real transport's
+
+    asyncio.run(scenario())
+
+
+def test_pipelined_requests_get_whole_answers_in_order():
+    with Emulator(clock="manual", now="2025-12-01T15:30:10Z") as e, socket.create_connection((e.host, e.port)) as s:
+        s.settimeout(5)
+        head = "".join(f"{k}: {v}\r\n" for k, v in HEPPU.items())
+        paths = ["/api/v1/calls/call_abc123", "/api/v1/calls/call_nope", "/_emulator/health", "/api/v1/calls/call_abc123"]
+        s.sendall("".join(f"GET {p} HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}\r\n" for p in paths).encode())
+        answers = read_answers(s, len(paths))
+    assert [status for status, _, _ in answers] == [200, 404, 200, 200]
+    assert json.loads(answers[0][2])["data"]["id"] == "call_abc123"
+    assert answers[0][2] == answers[3][2]
+    assert json.loads(answers[1][2]) == {"error": {"message": "Call not found", "code": 404}}
+
+
+def read_answers(s: socket.socket, count: int) -> list[tuple[int, dict, bytes]]:
+    """`count` responses from one stream (they may share segments)."""
+    data, answers = b"", []
+    while len(answers) < count:
+        if b"\r\n\r\n" in data:
+            head, _, rest = data.partition(b"\r\n\r\n")
+            status_line, *lines = head.decode("latin-1").split("\r\n")
+            headers = {k.strip().lower(): v.strip() for k, _, v in (h.partition(":") for h in lines)}
+            length = int(headers.get("content-length", "0"))
+            if len(rest) >= length:
+                answers.append((int(status_line.split()[1]), headers, rest[:length]))
+                data = rest[length:]
+                continue
+        chunk = s.recv(65536)
+        assert chunk, f"closed after {len(answers)} answers"
+        data += chunk
+    return answers
