@@ -165,8 +165,21 @@ def lua(method: str, headers: dict, body: str | None) -> str:
     return "\n".join(lines) + "\n"
 
 
-def wrk(port: int, case: tuple, duration: float, connections: int) -> dict:
+def cpu_seconds(pid: int) -> float | None:
+    """The process's CPU time so far (user + system; Linux), else None."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wrk(port: int, case: tuple, duration: float, connections: int, pid: int | None = None) -> dict:
+    """One trial; with the server's `pid`, also its CPU time per request
+    (what the machine's other load does not change much, unlike the rate)."""
     _, method, path, headers, body = case
+    before = cpu_seconds(pid) if pid is not None else None
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as f:
         f.write(lua(method, headers, body))
     try:
@@ -181,8 +194,11 @@ def wrk(port: int, case: tuple, duration: float, connections: int) -> dict:
     p50 = re.search(r"50%\s+([\d.]+)(us|ms|s)\b", out)
     unit = {"us": 0.001, "ms": 1.0, "s": 1000.0}
     non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    after = cpu_seconds(pid) if pid is not None else None
+    count = int(re.search(r"(\d+) requests in", out).group(1))
+    cpu = (after - before) / count * 1e6 if before is not None and after is not None and count else float("nan")
     return {"rps": rps, "p50": float(p50.group(1)) * unit[p50.group(2)], "p99": float(p99.group(1)) * unit[p99.group(2)],
-            "errors": int(non2xx.group(1)) if non2xx else 0}
+            "errors": int(non2xx.group(1)) if non2xx else 0, "cpu": cpu}
 
 
 def median_of(rows: list[dict]) -> dict:
@@ -220,25 +236,28 @@ def main() -> None:
             cases = [c for c in CASES if not args.only or args.only.lower() in c[0].lower()]
             print(f"wrk, {args.connections} connections, {args.duration:g} s x {args.trials} trials (medians), "
                   f"servers pinned to core 0: {MULTI}")
-            print(f"{'case':26} {'bytes':>6} {'emulator req/s':>15} {'p99 ms':>7} {'bare req/s':>11} {'p99 ms':>7} {'ratio':>6}")
+            print("ratio: emulator / bare req/s; by CPU: bare / emulator server CPU per request (steadier on a shared machine)")
+            print(f"{'case':26} {'bytes':>6} {'emulator req/s':>15} {'p99 ms':>7} {'cpu us':>7} {'bare req/s':>11} {'p99 ms':>7} {'cpu us':>7} {'ratio':>6} {'by CPU':>7}")
             for case in cases:
                 emu_rows, bare_rows = [], []
                 wrk(emu_port, case, 1, args.connections)  # warm up
                 for _ in range(args.trials):
-                    emu_rows.append(wrk(emu_port, case, args.duration, args.connections))
-                    bare_rows.append(wrk(bare_port, case, args.duration, args.connections))
+                    emu_rows.append(wrk(emu_port, case, args.duration, args.connections, emu.pid))
+                    bare_rows.append(wrk(bare_port, case, args.duration, args.connections, bare.pid))
                 e, b = median_of(emu_rows), median_of(bare_rows)
                 bad = f"  ({int(e['errors'])} non-2xx!)" if e["errors"] else ""
-                print(f"{case[0]:26} {len(bodies[case[2]]):6d} {e['rps']:15.0f} {e['p99']:7.1f} {b['rps']:11.0f} {b['p99']:7.1f} {e['rps'] / b['rps']:6.2f}{bad}")
+                print(f"{case[0]:26} {len(bodies[case[2]]):6d} {e['rps']:15.0f} {e['p99']:7.1f} {e['cpu']:7.1f} {b['rps']:11.0f} {b['p99']:7.1f} "
+                      f"{b['cpu']:7.1f} {e['rps'] / b['rps']:6.2f} {b['cpu'] / e['cpu']:7.2f}{bad}")
                 if case is CASES[0]:
-                    get_rate, bare_get = e["rps"], b["rps"]
+                    get_rate, bare_get, get_cpu = e["rps"], b["rps"], e["cpu"]
             if not args.only or args.only.lower() in CREATE[0].lower():
-                rows = [wrk(emu_port, CREATE, args.duration, args.connections) for _ in range(args.trials)]
+                rows = [wrk(emu_port, CREATE, args.duration, args.connections, emu.pid) for _ in range(args.trials)]
                 c = median_of(rows)
                 bad = f"  ({int(c['errors'])} non-2xx!)" if c["errors"] else ""
-                line = f"{CREATE[0]:26} {'':6} {c['rps']:15.0f} {c['p99']:7.1f}"
+                line = f"{CREATE[0]:26} {'':6} {c['rps']:15.0f} {c['p99']:7.1f} {c['cpu']:7.1f}"
                 if not args.only:
-                    line += f"   creation / emulator GET call {c['rps'] / get_rate:.2f}, / bare GET {c['rps'] / bare_get:.2f}"
+                    line += (f"   creation / emulator GET call {c['rps'] / get_rate:.2f} (by CPU {get_cpu / c['cpu']:.2f}), "
+                             f"/ bare GET {c['rps'] / bare_get:.2f}")
                 print(line + bad)
         finally:
             stop(bare)
