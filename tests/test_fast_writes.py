@@ -250,15 +250,15 @@ def boom(*args, **kwargs):
 
 def test_a_crash_after_the_create_answers_the_vendors_500_keeps_the_connection_and_stores_nothing(monkeypatch):
     from emulator.providers.heppu import render as heppu_render
-    from emulator.providers.trillet import outbound as trillet_outbound
+    from emulator.providers.trillet import render as trillet_render
     from emulator.testing import Emulator
 
     from .test_hardening import exchange
 
     # The call is created, then rendering its answer fails: store.atomic()
     # around the endpoint must take the call back.
-    monkeypatch.setattr(heppu_render, "outbound_call", boom)
-    monkeypatch.setattr(trillet_outbound, "OutboundCallResponse", boom)
+    monkeypatch.setattr(heppu_render, "outbound_body", boom)
+    monkeypatch.setattr(trillet_render, "outbound_body", boom)
     heppu_500 = {"error": {"message": "Internal Server Error", "code": 500}}
     trillet_500 = {"error": "Internal Server Error", "message": "Internal Server Error"}
     with Emulator(clock="manual", now="2025-12-01T15:30:10Z") as emu:

@@ -144,3 +144,16 @@ def test_people_name_the_dates_as_datetime_formats_them():
         delivery, appointment = day + timedelta(days=rng.randint(1, 10)), day + timedelta(days=rng.randint(1, 14))
         assert found["deliveryDate"] == f"{delivery:%B} {delivery.day}"
         assert found["appointmentDate"] == f"{appointment:%A, %B} {appointment.day}"
+
+
+def test_random_token_draws_as_choice_draws():
+    """random_token draws a whole block of outputs at once: the characters
+    and the generator's state after them are rng.choice's, per character."""
+    from emulator.core.generate import random_token
+
+    for alphabet in ("abcdefghijklmnopqrstuvwxyz0123456789", "0123456789abcdef", "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", "a", "ab", "abcde"):
+        for seed in range(300):
+            a, b = random.Random(seed), random.Random(seed)
+            for n in (0, 1, 2, 10, 12, 16, 24, 40):
+                assert random_token(a, n, alphabet) == "".join(b.choice(alphabet) for _ in range(n))
+            assert a.getstate() == b.getstate()

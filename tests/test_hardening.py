@@ -158,7 +158,7 @@ def test_a_write_that_fails_after_storing_leaves_nothing_and_the_connection_usab
         raise RuntimeError("rendering failed")
 
     monkeypatch.setattr(render, "scheduled_call", boom)
-    monkeypatch.setattr(render, "outbound_call", boom)
+    monkeypatch.setattr(render, "outbound_body", boom)
     before = http.get("/_emulator/state").json()
     with socket.create_connection((emu.host, emu.port)) as s:
         for path, body in [

@@ -106,8 +106,7 @@ class Engine:
         recipe = Recipe(stream, index, agent, style, created_at, pack_args(plan_args))
         tl = timeline(plan, ())  # one timeline for the store's row and the scheduler
         record = self.store.add(plan, recipe=recipe, tl=tl)
-        self.scheduler.track(record, tl=tl)
-        self.scheduler.release(tenant.id)
+        self.scheduler.start(record, tl)
         return record
 
     def intervene(self, record: CallRecord, kind: str, *, now: float, **fields) -> Intervention:

@@ -31,7 +31,7 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import count
 from math import inf
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from emulator.core.changes import rebuilt
 from emulator.core.timeline import Timeline, TimelineEvent, timeline
@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 log = logging.getLogger("emulator.scheduler")
 
 
-@dataclass(frozen=True, slots=True)
-class Emitted:
-    """One event as it happened: a call's timeline event with its number."""
+class Emitted(NamedTuple):
+    """One event as it happened: a call's timeline event with its number.
+    (A named tuple: made for every event, it costs a third of a frozen
+    dataclass.)"""
 
     seq: int
     at: float
@@ -112,6 +113,31 @@ class Scheduler:
         after = tracked.after_end if tracked else ()
         self._calls[record.id] = _Tracked(record, tl, len(record.interventions), since, after)
         self._schedule_call(record.id)
+
+    def start(self, record: "CallRecord", tl: Timeline) -> None:
+        """Follow a call just created (`tl`: its timeline) and release what
+        is due of its tenant's work: its creation, at least. The timer is
+        woken only when it must now wake sooner than it planned: the
+        tenant's first job came earlier (and its clock runs, or the job is
+        due) or its heap was empty. Inside a release (a demo call, a retry)
+        the release under way takes it from there."""
+        if self._releasing:
+            self.track(record, tl=tl)
+            return
+        tenant = record.tenant
+        heap = self._heaps.get(tenant)
+        before = heap[0][0] if heap else inf
+        self._releasing = True  # no wake for the creation: it is released here
+        try:
+            self.track(record, tl=tl)
+        finally:
+            self._releasing = False
+        self.release(tenant)
+        heap = self._heaps.get(tenant)
+        if heap and heap[0][0] < before:
+            clock = self.engine.clocks.for_tenant(tenant)
+            if clock.rate > 0 or heap[0][0] <= clock.now():
+                self.waker()
 
     def follow(self, record: "CallRecord", since: float, instants) -> None:
         """Follow a restored call from the instants its plan changes at

@@ -183,7 +183,9 @@ class Store:
         insort(self._by_tenant.setdefault(tenant, []), key)
         for phone in phones:
             insort(self._by_phone.setdefault((tenant, phone), []), key)
-        live = self._liveness.setdefault(tenant, _Liveness())
+        live = self._liveness.get(tenant)
+        if live is None:
+            live = self._liveness[tenant] = _Liveness()
         live.open[call_id] = record
         live.watch(record)
         _remember(lambda: self._discard(call_id))

@@ -60,7 +60,9 @@ class EventHub:
         self._engine = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wake: asyncio.Event | None = None
-        self._pulse = asyncio.Event()
+        # What followers wait on: made when one takes it, set (and dropped)
+        # by the next event. No follower, nothing to do per event.
+        self._pulse: asyncio.Event | None = None
         self._task: asyncio.Task | None = None
 
     # -- wiring ---------------------------------------------------------------
@@ -133,17 +135,26 @@ class EventHub:
         self._pulse_now()
 
     def _pulse_now(self) -> None:
-        """Wake every follower: the pulse they wait on fires, a new one starts."""
+        """Wake every follower: the pulse they wait on fires, the next one
+        taken is a new one."""
+        if self._pulse is None:
+            return  # no follower took one since the last event
         loop = self._loop
         try:
             running = asyncio.get_running_loop()
         except RuntimeError:
             running = None
         if running is not None and (loop is None or running is loop):
-            old, self._pulse = self._pulse, asyncio.Event()
+            old, self._pulse = self._pulse, None
             old.set()
         elif loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self._pulse_now)
+
+    def _take_pulse(self) -> asyncio.Event:
+        pulse = self._pulse
+        if pulse is None:
+            pulse = self._pulse = asyncio.Event()
+        return pulse
 
     # -- reading --------------------------------------------------------------
 
@@ -182,7 +193,7 @@ class EventHub:
         heartbeats)."""
         last = self.last_seq if after is None else after
         while True:
-            pulse = self._pulse
+            pulse = self._take_pulse()
             batch = self.since(last, tenant, call_id)
             last = max(last, self.last_seq)
             for ev in batch:

@@ -219,6 +219,11 @@ class Webhooks:
     # -- from events to queued deliveries -------------------------------------
 
     def _on_event(self, ev: dict) -> None:
+        endpoints = [ep for ep in self.endpoints.values() if ep.source != "call" and (ep.tenant is None or ep.tenant == ev["tenant"])]
+        # Kinds with per-call receivers (a callback URL given when the call was placed).
+        targeted = [k for k in self.kinds.values() if k.targets is not None and (k.vendor is None or k.vendor == ev["vendor"])]
+        if not endpoints and not targeted:
+            return  # nobody receives this event
         engine = self.engine()
         rendered: dict[str, list[tuple[str, dict]]] = {}
 
@@ -231,9 +236,7 @@ class Webhooks:
                     rendered[kind.name] = []
             return rendered[kind.name]
 
-        for ep in list(self.endpoints.values()):
-            if ep.source == "call" or (ep.tenant is not None and ep.tenant != ev["tenant"]):
-                continue
+        for ep in endpoints:
             kind = self.kind_of(ep, ev["vendor"])
             if kind is None:
                 continue
@@ -241,10 +244,7 @@ class Webhooks:
             for name, payload in payloads(kind):
                 if name in wanted:
                     self._queue(ep, ev, name, payload)
-        # Per-call receivers (a callback URL given when the call was placed).
-        for kind in self.kinds.values():
-            if kind.targets is None or (kind.vendor is not None and kind.vendor != ev["vendor"]):
-                continue
+        for kind in targeted:
             for url in kind.targets(engine, ev):
                 ep_id = "cb_" + hashlib.sha256(url.encode()).hexdigest()[:12]
                 ep = self.endpoints.get(ep_id) or self.add(url, tenant=ev["tenant"], kind=kind.name, source="call", id=ep_id)

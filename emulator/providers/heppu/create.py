@@ -37,7 +37,7 @@ from emulator.providers.heppu.schemas import (
     interval_seconds,
 )
 from emulator.core.timeutil import MAX_INSTANT, iso_seconds
-from emulator.web import json_response
+from emulator.web import json_bytes, json_response
 
 _LINKS = {
     "GetCall": {"operationId": "getCall", "parameters": {"callId": "$response.body#/data/id"}},
@@ -364,7 +364,4 @@ async def outbound_call(
         waiting="queued",
         delay=policy.DIAL_DELAY,
     )
-    return json_response(
-        OutboundResponse(data=render.outbound_call(record.at(ctx.now)), message="Outbound call initiated successfully via LiveKit"),
-        status_code=policy.CREATED,
-    )
+    return json_bytes(render.outbound_body(record.at(ctx.now), "Outbound call initiated successfully via LiveKit"), status_code=policy.CREATED)

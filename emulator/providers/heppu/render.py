@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 
+from pydantic_core import to_json
+
 from emulator.core.lifecycle import CallSnapshot
 from emulator.core.timeutil import iso_seconds
 from emulator.providers.heppu.models import (
@@ -16,9 +18,6 @@ from emulator.providers.heppu.models import (
     ListAgent,
     LiveParticipant,
     LiveRoomStatus,
-    OutboundAgent,
-    OutboundCall,
-    OutboundMetadata,
     RetryPlan,
     ScheduledCall,
     TranscriptMessage,
@@ -110,15 +109,22 @@ def scheduled_call(s: CallSnapshot, retry: dict | None) -> ScheduledCall:
     )
 
 
-def outbound_call(s: CallSnapshot) -> OutboundCall:
+def outbound_body(s: CallSnapshot, message: str) -> bytes:
+    """OutboundResponse(data=OutboundCall, message) as its model_dump_json()
+    writes it (field order, compact, NaN and infinities as null), without
+    building the models: every value is the server's own or the request's
+    validated body. OutboundMetadata allows extra fields: its own come first,
+    the rest in their order."""
     p = s.plan
-    return OutboundCall(
-        id=p.id,
-        status=s.status,
-        agentId=p.agent_id,
-        phoneNumber=p.contact_phone,
-        callerId=p.agent_phone,
-        startedAt=iso_seconds(p.created_at),
-        agent=OutboundAgent(id=p.agent_id, name=p.agent_name, type="voice"),
-        metadata=OutboundMetadata(**p.metadata),
-    )
+    meta = p.metadata
+    data = {
+        "id": p.id,
+        "status": s.status,
+        "agentId": p.agent_id,
+        "phoneNumber": p.contact_phone,
+        "callerId": p.agent_phone,
+        "startedAt": iso_seconds(p.created_at),
+        "agent": {"id": p.agent_id, "name": p.agent_name, "type": "voice"},
+        "metadata": {"caller_id": meta["caller_id"], "from_phone_number": meta["from_phone_number"], "priority": meta["priority"], **meta},
+    }
+    return to_json({"data": data, "message": message}, inf_nan_mode="null")

@@ -7,12 +7,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Body, Depends, Response
 
 from emulator.providers.base import VendorError
-from emulator.providers.trillet import errors
+from emulator.providers.trillet import errors, render
 from emulator.providers.trillet.auth import TrilletContext, trillet_context
 from emulator.providers.trillet.models import OutboundCallRequest, OutboundCallResponse
 from emulator.providers.trillet.routing import TrilletRoute
 from emulator.providers.trillet.style import STYLE
-from emulator.web import json_response
+from emulator.web import json_bytes
 
 router = APIRouter(tags=["Calls"], route_class=TrilletRoute)
 
@@ -80,13 +80,4 @@ async def initiate_outbound_call(
         metadata=dict(body.metadata or {}),
         attributes={"callback_url": body.callback_url, "dynamic_variables": variables, "source": "api"},
     )
-    plan = record.plan
-    return json_response(
-        OutboundCallResponse(
-            status="success",
-            message=f"Outbound call job scheduled for agent {agent.id} to number {body.to}",
-            callId=plan.id,
-            roomName=plan.room,
-            jobId=plan.job_id,
-        )
-    )
+    return json_bytes(render.outbound_body(record.plan, f"Outbound call job scheduled for agent {agent.id} to number {body.to}"))

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 
+from pydantic_core import to_json
+
 from emulator.core.lifecycle import CallSnapshot
+from emulator.core.plan import CallPlan
 from emulator.core.timeutil import iso_millis, iso_seconds
 from emulator.providers.livekit.ids import track_sid  # noqa: F401  (remove-agent names the LiveKit track)
 from emulator.providers.trillet.models import (
@@ -180,3 +183,10 @@ def history_detail(s: CallSnapshot) -> CallHistoryDetail:
         createdAt=iso_seconds(p.created_at),
         updatedAt=iso_seconds(s.updated_at),
     )
+
+
+def outbound_body(plan: CallPlan, message: str) -> bytes:
+    """OutboundCallResponse as its model_dump_json() writes it, without
+    building the model: every value is a string the server made (or the
+    request's validated number)."""
+    return to_json({"status": "success", "message": message, "callId": plan.id, "roomName": plan.room, "jobId": plan.job_id})
