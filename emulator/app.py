@@ -193,7 +193,7 @@ class EmulatorApp(FastAPI):
             taken = self.front.take(scope)
             if taken is not None:
                 scope["app"] = self
-                return await self.front.serve(taken, scope, receive, send, super().__call__)
+                return await self.front.serve(taken, scope, receive, send)
         await super().__call__(scope, receive, send)
 
 
@@ -278,5 +278,5 @@ def create_app(settings: Settings | None = None, *, persistence: persist.Persist
         allow_headers=["*"],
         expose_headers=["*"],
     )
-    app.front = Front(app, PROVIDERS, _error_body)
+    app.front = Front(app, FastAPI.__call__.__get__(app), PROVIDERS, _error_body)
     return app

@@ -165,6 +165,14 @@ class Door:
         """Every check, in order; raises Refused. `headers` is the request's
         by name (the last of a repeated header wins, as a dict). Returns the
         receive channel to go on with (the body replayed)."""
+        control = self.check_head(scope, headers)
+        if scope["method"] not in BODY_METHODS:
+            return receive
+        return await self.read_body(scope, receive, headers, control)
+
+    def check_head(self, scope, headers: dict[bytes, bytes]) -> bool:
+        """The checks on the request's head (whether the path is the control
+        plane's); a request without a body needs no others."""
         host = headers.get(b"host")
         if self.allowed is not None and host is not None and not self.host_allowed(host):
             raise Refused(400, "Invalid Host header: this server answers to localhost, 127.0.0.1, [::1], its --host and --allowed-host names")
@@ -177,8 +185,11 @@ class Door:
             given = headers.get(b"x-emulator-token", b"")
             if not hmac.compare_digest(given, self.token):
                 raise Refused(401, "Missing or invalid x-emulator-token")
-        if scope["method"] not in BODY_METHODS:
-            return receive
+        return control
+
+    async def read_body(self, scope, receive, headers: dict[bytes, bytes], control: bool):
+        """The body's checks: its size, its arrival, its JSON."""
+        path = scope["path"]
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
             raise Refused(413, f"Request body too large: {int(declared)} bytes (limit {limits.MAX_BODY_BYTES})")

@@ -10,8 +10,6 @@ Bounded: the oldest entries go first."""
 
 from __future__ import annotations
 
-from typing import Callable
-
 from emulator.core.store import CallRecord
 
 
@@ -33,14 +31,6 @@ class BodyCache:
             del entries[next(iter(entries))]
         entries[key] = (record, len(record.interventions), now, float("inf") if until is None else until, body)
         return body
-
-    def body(self, key: tuple, record: CallRecord, now: float, render: Callable[[], tuple[bytes, float | None]]) -> bytes:
-        """The cached body, or `render()` -> (body, valid until) kept."""
-        hit = self.get(key, record, now)
-        if hit is not None:
-            return hit
-        body, until = render()
-        return self.put(key, record, now, until, body)
 
     def clear(self) -> None:
         self._entries.clear()

@@ -26,7 +26,7 @@ from http import HTTPStatus
 
 from starlette.responses import JSONResponse
 
-from emulator.door import Refused, refuse
+from emulator.door import BODY_METHODS, Refused, refuse
 from emulator.http.context import SCOPE_KEY, resolve
 from emulator.http.fast import METHODS
 from emulator.http.layer import INTERNAL
@@ -38,8 +38,9 @@ ERROR_PHRASE = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
 
 
 class Front:
-    def __init__(self, app, providers, error_body) -> None:
-        self.app = app  # the FastAPI app: its state, and the full path
+    def __init__(self, app, full, providers, error_body) -> None:
+        self.app = app  # the FastAPI app, whose state the front reads
+        self.full = full  # the full path: the app's FastAPI layers
         # Its state's own dict: read a few times per request, each
         # attribute read through State.__getattr__ costs a call.
         self.state = app.state._state
@@ -65,15 +66,19 @@ class Front:
         hit = routes.route(provider, method, path)
         return None if hit is None else (provider, *hit)
 
-    async def serve(self, taken, scope, receive, send, full) -> None:
+    async def serve(self, taken, scope, receive, send) -> None:
         provider, route, args = taken
+        full = self.full
         raw = scope["headers"]
         headers = dict(raw)
         if len(headers) != len(raw) or b"origin" in headers:
             return await full(scope, receive, send)
         state = self.state
+        door = state["door"]
         try:
-            receive = await state["door"].admit(scope, receive, headers)
+            control = door.check_head(scope, headers)
+            if scope["method"] in BODY_METHODS:
+                receive = await door.read_body(scope, receive, headers, control)
         except Refused as exc:
             return await refuse(scope, receive, _varied(send), exc, self.error_body)
         ctx = resolve(state["engine"], provider, scope, headers)

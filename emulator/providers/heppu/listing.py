@@ -127,8 +127,12 @@ async def list_calls(
             page_keys = keys[max(lo, top - limit) : top][::-1] if top > lo else []
         else:
             page_keys = keys[lo + offset : min(hi, lo + offset + limit)]
-        records = [store.get(i) for _, _, i in page_keys]
-        items = [_item(bodies, r, now) for r in records]
+        items = []
+        kept = bodies.get
+        for _, _, call_id in page_keys:  # the kept item inline: a page polled between changes is 50 lookups
+            record = store.get(call_id)
+            item = kept((ITEM, call_id), record, now)
+            items.append(item if item is not None else _item(bodies, record, now))
     else:
         window = keys[lo:hi]
 
@@ -168,9 +172,12 @@ async def list_calls(
     return json_bytes(b'{"data":{"calls":[%s],"pagination":%s}}' % (b",".join(items), pagination.model_dump_json().encode()))
 
 
+ITEM = "heppu.list_item"  # the key of a call's kept list item
+
+
 def _item(bodies, record, now: float, snap=None) -> bytes:
     """A call's list item, kept (like its GET body) until the call next changes."""
-    key = ("heppu.list_item", record.plan.id)
+    key = (ITEM, record.plan.id)
     item = bodies.get(key, record, now)
     if item is None:
         snap = snap or record.at(now)

@@ -39,23 +39,25 @@ async def get_call(
     ctx: HeppuContext = Depends(heppu_context),
 ) -> Response:
     record = owned_record(ctx, callId)
-
-    def rendered():
+    bodies, key = ctx.engine.bodies, ("heppu.call", callId)
+    body = bodies.get(key, record, ctx.now)
+    if body is None:
         snap = record.at(ctx.now)
-        return json_response(CallResponse(data=render.call(snap))).body, snap.next_change
-
-    return json_bytes(ctx.engine.bodies.body(("heppu.call", callId), record, ctx.now, rendered))
+        body = bodies.put(key, record, ctx.now, snap.next_change, json_response(CallResponse(data=render.call(snap))).body)
+    return json_bytes(body)
 
 
 def owned_record(ctx: HeppuContext, call_id: str):
     """The organisation's call `call_id`: 404 when no call has that id (yet)
     or no Heppu organisation owns it (a Trillet call's id is not Heppu's to
     reveal), 403 when another organisation's."""
-    record = ctx.engine.store.get(call_id)
-    owner = ctx.engine.tenants.get(record.plan.tenant) if record is not None else None
-    if record is None or ctx.now < record.plan.created_at or owner is None or owner.vendor != ctx.tenant.vendor:
+    engine = ctx.engine
+    record = engine.store.get(call_id)
+    plan = record.plan if record is not None else None
+    owner = engine.tenants.get(plan.tenant) if plan is not None else None
+    if owner is None or ctx.now < plan.created_at or owner.vendor != ctx.tenant.vendor:
         raise VendorError(404, "Call not found")
-    if record.plan.tenant != ctx.tenant.id:
+    if plan.tenant != ctx.tenant.id:
         raise VendorError(403, "Access denied - call belongs to different organization")
     return record
 

@@ -30,10 +30,10 @@ def authenticate(engine: Engine, headers: dict[bytes, bytes]) -> Tenant:
     workspace_id = headers.get(b"x-workspace-id", b"").decode("latin-1")
     if not workspace_id:
         raise VendorError(400, "Missing x-workspace-id header")
-    tenant = next((t for t in tenants if t.id == workspace_id), None)
-    if tenant is None:
-        raise VendorError(403, "API key does not have access to this workspace")
-    return tenant
+    for tenant in tenants:
+        if tenant.id == workspace_id:
+            return tenant
+    raise VendorError(403, "API key does not have access to this workspace")
 
 
 async def trillet_context(
