@@ -16,8 +16,7 @@ from pydantic import BaseModel
 from emulator import web
 from emulator.door import BODY_KEY, JSON_KEY
 from emulator.failsafe import _atomic
-from emulator.http.fast import _check
-from emulator.http.front import Front
+from emulator.http.fast import FastRoutes, _check
 from emulator.http.context import SCOPE_KEY, resolve
 from emulator.providers.heppu.auth import heppu_context
 from emulator.providers.trillet import routing as trillet_routing
@@ -103,19 +102,21 @@ def paths(monkeypatch):
     FULL when it reached FastAPI's route handler (every vendor write route
     runs the write-body check first), DOOR when neither."""
     taken = []
-    real_check, real_answer = web.check_write_body, Front._answer
+    real_check, real_arguments = web.check_write_body, FastRoutes.arguments
 
     async def checked(request, error):
         taken.append(FULL)
         return await real_check(request, error)
 
-    async def answered(self, *args):
-        taken.append(SHORT)
-        return await real_answer(self, *args)
+    def arguments(self, *args):
+        found = real_arguments(self, *args)
+        if found is not None:  # the front calls the endpoint with them
+            taken.append(SHORT)
+        return found
 
     monkeypatch.setattr(web, "check_write_body", checked)
     monkeypatch.setattr(trillet_routing, "check_write_body", checked)
-    monkeypatch.setattr(Front, "_answer", answered)
+    monkeypatch.setattr(FastRoutes, "arguments", arguments)
     return taken
 
 

@@ -108,27 +108,26 @@ class Front:
                 response = JSONResponse(provider.error_body(exc.status, exc.message, exc.extra), status_code=exc.status)
             status = response.status_code
             answering = True
-            await self._answer(status, response.raw_headers, response.body, send)
+            if state["persistence"].enabled:
+                state["persistence"].flush(self.app)  # committed before the answer starts, as CommitMiddleware does
+            await send({"type": "http.response.start", "status": status, "headers": [*response.raw_headers, VARY]})
+            await send({"type": "http.response.body", "body": response.body})
         except Exception:
             log.exception("unhandled error on %s %s", scope["method"], scope["path"])
             if answering:
                 raise  # half a response may be out: only closing the connection tells the client
             status = 500
             answer = JSONResponse(self.error_body(scope["path"], 500, ERROR_PHRASE), 500)
-            await self._answer(500, answer.raw_headers, answer.body, send)
+            if state["persistence"].enabled:
+                state["persistence"].flush(self.app)
+            await _varied(send)({"type": "http.response.start", "status": 500, "headers": answer.raw_headers})
+            await send({"type": "http.response.body", "body": answer.body})
         finally:
             tenant = ctx.tenant.id if ctx.tenant is not None else None
             state["journal"].record(
                 ctx.now, scope["method"], scope["path"], scope["query_string"], provider.name, tenant,
                 route.path if "route" in scope else None, status, time.perf_counter() - started, None,
             )
-
-    async def _answer(self, status: int, headers: list, body: bytes, send) -> None:
-        persistence = self.state["persistence"]
-        if persistence.enabled:
-            persistence.flush(self.app)  # committed before the answer starts, as CommitMiddleware does
-        await send({"type": "http.response.start", "status": status, "headers": [*headers, VARY]})
-        await send({"type": "http.response.body", "body": body})
 
 
 def _varied(send):
