@@ -134,3 +134,23 @@ def test_a_crash_on_the_short_path_answers_the_vendors_500_and_keeps_the_connect
         assert status == 200
     statuses = [e["status"] for e in json.loads(payload)["entries"]]
     assert statuses.count(500) == 4, statuses
+
+
+def test_a_frontends_requests_get_cors_headers_and_the_same_answers(emu):
+    """A browser's request carries Origin: CORS answers it on the full path,
+    with the same bytes the front answers a request without one."""
+    import httpx
+
+    origin = {"Origin": "http://localhost:5173"}
+    with httpx.Client(base_url=emu.url) as c:
+        for path, headers in [("/api/v1/calls/call_abc123", HEPPU), ("/v2/api/active-calls/call-abc123", TRILLET),
+                              ("/api/v1/calls?limit=5", HEPPU), ("/api/v1/calls/call_nope", HEPPU)]:
+            plain, browser = c.get(path, headers=headers), c.get(path, headers={**headers, **origin})
+            assert (browser.status_code, browser.content) == (plain.status_code, plain.content), path
+            assert browser.headers["access-control-allow-origin"] == "http://localhost:5173"
+            assert "access-control-allow-origin" not in plain.headers and plain.headers["vary"] == "Origin"
+        created = c.post("/api/v1/calls/outbound", headers={**HEPPU, **origin},
+                         json={"agentId": "550e8400-e29b-41d4-a716-446655440000", "phoneNumber": "+14155550123"})
+        assert created.status_code == 201 and created.headers["access-control-allow-origin"] == "http://localhost:5173"
+        call_id = created.json()["data"]["id"]
+        assert c.get(f"/api/v1/calls/{call_id}", headers=HEPPU).json()["data"]["id"] == call_id
