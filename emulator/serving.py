@@ -17,24 +17,21 @@ _END = b"\r\n\r\n"
 class HeadLimits:
     """Mixed into a uvicorn protocol: watches the bytes of each request head.
 
-    One timer per connection, not one per request: the head's start is
-    noted, and the timer, when it fires, closes the connection if that head
-    is overdue, re-arms for its deadline if it is still arriving, or lapses
-    when no head is (the next head's first byte arms it again)."""
+    A head that comes whole in one read, within the limits, costs a search
+    and a count. One that comes in pieces is counted as it comes and timed
+    by one timer per connection (not one per request): the timer, when it
+    fires, closes the connection if that head is overdue, re-arms for its
+    deadline if it is still arriving, or lapses when no head is (the next
+    head in pieces arms it again)."""
 
     def connection_made(self, transport) -> None:
         super().connection_made(transport)
         self._head_timer = None
-        self._head_open()
+        self._in_head = True
+        self._head_bytes = self._head_lines = 0
+        self._tail = b""
         self._head_since = self.loop.time()  # a connection that never sends a byte is closed too
         self._arm(limits.HEADER_TIMEOUT)
-
-    def _head_open(self) -> None:
-        self._in_head = True
-        self._head_bytes = 0
-        self._head_lines = 0
-        self._tail = b""
-        self._head_since = None  # when this head's first byte came
 
     def _arm(self, delay: float) -> None:
         self._head_timer = self.loop.call_later(delay, self._head_check)
@@ -46,16 +43,22 @@ class HeadLimits:
 
     def data_received(self, data: bytes) -> None:
         if self._in_head:
-            if self._head_since is None:
+            if self._head_since is None:  # this head's first bytes
+                end = data.find(_END)
+                if 0 <= end <= limits.MAX_HEADER_BYTES - 4 and data.count(b"\n", 0, end + 4) <= limits.MAX_HEADERS + 2:
+                    self._in_head = False  # whole, and within the limits
+                    return super().data_received(data)
                 self._head_since = self.loop.time()
+                self._head_bytes = self._head_lines = 0
+                self._tail = b""
                 if self._head_timer is None:
                     self._arm(limits.HEADER_TIMEOUT)
             tail = self._tail
             seen = tail + data if tail else data
             end = seen.find(_END)
-            part = seen[len(tail) :] if end < 0 else seen[len(tail) : end + 4]
-            self._head_bytes += len(part)
-            self._head_lines += part.count(b"\n")
+            stop = len(seen) if end < 0 else end + 4
+            self._head_bytes += stop - len(tail)
+            self._head_lines += seen.count(b"\n", len(tail), stop)
             if self._head_bytes > limits.MAX_HEADER_BYTES or self._head_lines > limits.MAX_HEADERS + 2:
                 return self._refuse(431, f"Request header fields too large (limit {limits.MAX_HEADER_BYTES} bytes, {limits.MAX_HEADERS} headers)")
             if end >= 0:
@@ -67,7 +70,8 @@ class HeadLimits:
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
-        self._head_open()  # the next request's head starts with its first byte
+        self._in_head = True  # the next request's head starts with its first byte
+        self._head_since = None
 
     def connection_lost(self, exc) -> None:
         self._disarm()
@@ -77,7 +81,7 @@ class HeadLimits:
         self._head_timer = None
         since = self._head_since
         if since is None or not self._in_head or self.transport.is_closing():
-            return  # no head arriving: the next one's first byte arms the timer
+            return  # no head arriving: the next head that comes in pieces arms it
         left = since + limits.HEADER_TIMEOUT - self.loop.time()
         if left > 0:
             return self._arm(left)
