@@ -120,7 +120,7 @@ def test_tenants_file_overrides_the_bundled_one(tmp_path):
     assert d.http.get("/api/v1/calls/call_abc123", headers={"x-api-key": "my-key"}).status_code == 403
 
 
-def _serve_and_get(*flags: str) -> str:
+def _serve_and_get(*flags: str, headers: dict | None = None) -> str:
     """Serve with `flags`, make one vendor request, stop; the server's output."""
     port = free_port()
     proc = subprocess.Popen(
@@ -132,7 +132,7 @@ def _serve_and_get(*flags: str) -> str:
         deadline = time.monotonic() + 20
         while True:
             try:
-                if httpx.get(f"http://127.0.0.1:{port}/api/v1/calls/call_abc123", headers=HEPPU, timeout=1).status_code == 200:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/calls/call_abc123", headers={**HEPPU, **(headers or {})}, timeout=1).status_code == 200:
                     break
             except httpx.TransportError:
                 pass
@@ -153,6 +153,14 @@ def test_access_log_only_when_asked_for(flags, logged):
     out = _serve_and_get(*flags)
     assert "Uvicorn running" in out or "Application startup complete" in out or "call-emulator" in out
     assert ('"GET /api/v1/calls/call_abc123 HTTP/1.1" 200' in out) is logged, out
+
+
+def test_forwarded_headers_are_not_read():
+    """X-Forwarded-* headers change nothing: the access log names the
+    connection's own peer (uvicorn's proxy-headers layer is off)."""
+    out = _serve_and_get("--access-log", headers={"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https"})
+    line = next(l for l in out.splitlines() if '"GET /api/v1/calls/call_abc123 HTTP/1.1" 200' in l)
+    assert "127.0.0.1:" in line and "203.0.113.7" not in out, line
 
 
 def test_serve_freezes_the_start_up_heap_before_serving(monkeypatch):
