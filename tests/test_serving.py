@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
+import time
 
 from emulator.serving import Coalesced
 from emulator.testing import Emulator
@@ -76,3 +77,53 @@ def read_answers(s: socket.socket, count: int) -> list[tuple[int, dict, bytes]]:
         assert chunk, f"closed after {len(answers)} answers"
         data += chunk
     return answers
+
+
+def _tiny_server(timeout_keep_alive: float):
+    """A uvicorn server on the emulator's protocol (httptools) in a thread."""
+    import threading
+
+    import uvicorn
+
+    from emulator.serving import uvicorn_options
+
+    async def app(scope, receive, send):
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+            await send({"type": "http.response.body", "body": b"ok"})
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=timeout_keep_alive, **uvicorn_options("httptools"))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.01)
+    return server, thread, sock.getsockname()[1]
+
+
+def test_idle_keep_alive_connections_close_after_the_timeout_and_busy_ones_stay():
+    import select
+
+    server, thread, port = _tiny_server(0.4)
+    request = b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as busy, socket.create_connection(("127.0.0.1", port)) as idle:
+            for s in (busy, idle):
+                s.settimeout(5)
+                s.sendall(request)
+                assert read_answers(s, 1)[0][0] == 200
+            time.sleep(0.15)
+            assert select.select([idle], [], [], 0)[0] == []  # not closed before its time
+            for _ in range(8):  # 1.2 s of requests, three timeouts' worth, never idle for one
+                busy.sendall(request)
+                assert read_answers(busy, 1)[0][0] == 200
+                time.sleep(0.15)
+            assert idle.recv(1) == b""  # closed by the server meanwhile
+            last = time.monotonic() - 0.15
+            assert busy.recv(1) == b""  # and the busy one, once idle for the timeout
+            assert 0.35 <= time.monotonic() - last < 3
+    finally:
+        server.should_exit = True
+        thread.join(10)
