@@ -128,7 +128,9 @@ class Coalesced:
 
     def _flush(self) -> None:
         parts, self._parts = self._parts, None
-        if parts:
+        # A peer that went away in the meantime gets nothing (as uvicorn
+        # writes nothing to a disconnected cycle); a closed transport raises.
+        if parts and not self._transport.is_closing():
             self._transport.write(parts[0] if len(parts) == 1 else b"".join(parts))
 
     def write_eof(self) -> None:

@@ -127,3 +127,30 @@ def test_idle_keep_alive_connections_close_after_the_timeout_and_busy_ones_stay(
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+def test_clients_that_go_away_at_once_leave_no_errors(caplog):
+    """Requests whose client resets (or closes) before the answer is flushed:
+    nothing is written to the closed connection, nothing is logged, and the
+    server goes on answering."""
+    import logging
+    import struct
+
+    server, thread, port = _tiny_server(5)
+    caplog.set_level(logging.ERROR)
+    try:
+        for i in range(200):
+            s = socket.create_connection(("127.0.0.1", port))
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n" * 3)
+            if i % 2:
+                s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # a reset, not a FIN
+            s.close()
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.settimeout(5)
+            s.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+            assert read_answers(s, 1)[0][0] == 200
+        time.sleep(0.2)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
