@@ -173,20 +173,25 @@ def test_serve_freezes_the_start_up_heap_before_serving(monkeypatch):
     from emulator.cli import serve
     from emulator.settings import Settings
 
-    frozen = []
+    frozen, thresholds = [], []
 
     def run(self, sockets=None):
         frozen.append(gc.get_freeze_count())
+        thresholds.append(gc.get_threshold())
         for sock in sockets or ():
             sock.close()
 
     monkeypatch.setattr(uvicorn.Server, "run", run)
     gc.unfreeze()
+    before = gc.get_threshold()
     try:
         assert serve(Settings(port=0, demo=False, clock="manual", now="2025-12-01T15:30:10Z")) == 0
     finally:
         gc.unfreeze()
+        gc.set_threshold(*before)
     assert frozen and frozen[0] > 10_000
+    # Young collections are rarer while serving (creates allocate hundreds of short-lived objects).
+    assert thresholds == [(10_000, *before[1:])]
 
 
 @pytest.mark.parametrize("replace", ["reset", "import"])
