@@ -38,11 +38,17 @@ class FailsafeMiddleware:
         try:
             await self.app(scope, receive, watch)
         except Exception:
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            answer = crashed(scope, self.error_body)
             if started:
                 raise  # half a response is out: only closing the connection tells the client
-            message = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
-            await JSONResponse(self.error_body(scope["path"], 500, message), 500)(scope, receive, send)
+            await answer(scope, receive, send)
+
+
+def crashed(scope, error_body: Callable[[str, int, str], dict]) -> JSONResponse:
+    """Log the error being handled; the 500 that answers it, in the path
+    owner's shape."""
+    log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+    return JSONResponse(error_body(scope["path"], 500, HTTPStatus.INTERNAL_SERVER_ERROR.phrase), 500)
 
 
 def atomic_writes(routers) -> None:

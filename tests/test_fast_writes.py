@@ -187,8 +187,10 @@ def matched(app, routes, path, headers, raw):
         scope[JSON_KEY] = json.loads(raw)
     except ValueError:
         pass
-    hit = routes.match(provider, scope)
-    return hit[0].operation_id if hit else None
+    hit = routes.route(provider, "POST", scope["path"])
+    if hit is None:
+        return None
+    return hit[0].operation_id if routes.arguments(*hit, scope) is not None else None
 
 
 def test_which_creates_take_the_short_path():

@@ -82,16 +82,6 @@ class FastRoutes:
             args[route.body_field.name] = body
         return args
 
-    def match(self, provider: Provider, scope) -> tuple[APIRoute, dict] | None:
-        """route() and arguments() at once (the scope's method, path and query)."""
-        if scope["method"] not in METHODS:
-            return None
-        hit = self.route(provider, scope["method"], scope["path"])
-        if hit is None:
-            return None
-        args = self.arguments(hit[0], hit[1], scope)
-        return None if args is None else (hit[0], args)
-
     def _body(self, route: APIRoute, scope) -> BaseModel | None:
         """The body as FastAPI hands it to the endpoint, when the full path
         would get that far without an error: the write-body rule passes

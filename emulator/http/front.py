@@ -20,21 +20,18 @@ route's own."""
 
 from __future__ import annotations
 
-import logging
 import time
-from http import HTTPStatus
 
 from starlette.responses import JSONResponse
 
 from emulator.door import BODY_METHODS, Refused, refuse
+from emulator.failsafe import crashed
 from emulator.http.context import SCOPE_KEY, resolve
 from emulator.http.fast import METHODS
 from emulator.http.layer import INTERNAL
 from emulator.providers.base import VendorError
 
-log = logging.getLogger("emulator")
 VARY = (b"vary", b"Origin")  # what CORSMiddleware adds to an answer to a request without Origin
-ERROR_PHRASE = HTTPStatus.INTERNAL_SERVER_ERROR.phrase
 
 
 class Front:
@@ -113,11 +110,10 @@ class Front:
             await send({"type": "http.response.start", "status": status, "headers": [*response.raw_headers, VARY]})
             await send({"type": "http.response.body", "body": response.body})
         except Exception:
-            log.exception("unhandled error on %s %s", scope["method"], scope["path"])
+            answer = crashed(scope, self.error_body)
             if answering:
                 raise  # half a response may be out: only closing the connection tells the client
             status = 500
-            answer = JSONResponse(self.error_body(scope["path"], 500, ERROR_PHRASE), 500)
             if state["persistence"].enabled:
                 state["persistence"].flush(self.app)
             await _varied(send)({"type": "http.response.start", "status": 500, "headers": answer.raw_headers})
