@@ -15,6 +15,7 @@ from typing import Callable
 from starlette.responses import JSONResponse
 
 from emulator import limits
+from emulator.serving import BODY_ARRIVED
 
 ErrorBody = Callable[[str, int, str], dict]
 CONTROL_PREFIX = "/_emulator"
@@ -193,7 +194,7 @@ class Door:
         declared = headers.get(b"content-length", b"")
         if declared.isdigit() and int(declared) > limits.MAX_BODY_BYTES:
             raise Refused(413, f"Request body too large: {int(declared)} bytes (limit {limits.MAX_BODY_BYTES})")
-        body = await _read_body(receive)
+        body = await _read_body(receive, scope.get(BODY_ARRIVED, False))
         scope["emulator.body_read"] = True
         if body is None:
             return receive  # the client went away; the route will see the disconnect
@@ -217,16 +218,23 @@ async def refuse(scope, receive, send, exc: Refused, error_body: ErrorBody) -> N
     await response(scope, receive, send)
 
 
-async def _read_body(receive) -> bytes | None:
+async def _read_body(receive, arrived: bool = False) -> bytes | None:
+    """The whole body (None: the client went away). `arrived`: the server
+    holds all of it (emulator.serving.BODY_ARRIVED), so the first receive()
+    cannot wait and needs no timer."""
     chunks, size = [], 0
     while True:
-        # asyncio.timeout, not wait_for: on 3.11 wait_for runs receive() as a
-        # task of its own, a loop step and a task for every request.
-        try:
-            async with asyncio.timeout(limits.BODY_TIMEOUT):
-                message = await receive()
-        except TimeoutError:
-            raise Refused(408, f"Request body not received within {limits.BODY_TIMEOUT:g} s", {"Connection": "close"}) from None
+        if arrived:
+            arrived = False
+            message = await receive()
+        else:
+            # asyncio.timeout, not wait_for: on 3.11 wait_for runs receive() as
+            # a task of its own, a loop step and a task for every request.
+            try:
+                async with asyncio.timeout(limits.BODY_TIMEOUT):
+                    message = await receive()
+            except TimeoutError:
+                raise Refused(408, f"Request body not received within {limits.BODY_TIMEOUT:g} s", {"Connection": "close"}) from None
         if message["type"] == "http.disconnect":
             return None
         chunk = message.get("body", b"")

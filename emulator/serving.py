@@ -12,6 +12,9 @@ from http import HTTPStatus
 from emulator import limits
 
 _END = b"\r\n\r\n"
+# Set in a request's scope by the server once the whole body is in hand:
+# receive() then returns it at once, so the door arms no timer to wait for it.
+BODY_ARRIVED = "emulator.body_arrived"
 
 
 class HeadLimits:
@@ -152,6 +155,16 @@ class CoalescedWrites:
         super().connection_made(Coalesced(transport, self.loop))
 
 
+class BodyArrival:
+    """Mixed into uvicorn's httptools protocol: marks the scope of a request
+    whose body has all arrived (BODY_ARRIVED). A client's head and small
+    body usually come in one read, parsed before the app's task first runs."""
+
+    def on_message_complete(self) -> None:
+        self.scope[BODY_ARRIVED] = True
+        super().on_message_complete()
+
+
 class IdleTimer:
     """Mixed into uvicorn's httptools protocol: an idle keep-alive connection
     is closed after `timeout_keep_alive`, as uvicorn does, but by one timer
@@ -213,7 +226,7 @@ def protocol(kind: str = "auto") -> type:
             if kind == "httptools":
                 raise
         else:
-            return type("HttpToolsLimits", (HeadLimits, CoalescedWrites, IdleTimer, HttpToolsProtocol), {})
+            return type("HttpToolsLimits", (HeadLimits, CoalescedWrites, BodyArrival, IdleTimer, HttpToolsProtocol), {})
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     return type("H11Limits", (HeadLimits, CoalescedWrites, H11Protocol), {})

@@ -424,6 +424,24 @@ def test_a_request_whose_body_never_completes_times_out(server):
         assert status == 408 and json.loads(body)["error"]["code"] == 408
 
 
+def test_a_vendor_body_that_stops_short_times_out_and_one_in_pieces_is_read(server):
+    """The short path's body read: a body that stops short is the vendor's
+    408; one sent in pieces within the timeout is read whole."""
+    body = json.dumps({"agentId": AGENT, "phoneNumber": "+14155550123"}).encode()
+    head = "".join(f"{k}: {v}\r\n" for k, v in HEPPU.items())
+    head = f"POST /api/v1/calls/outbound HTTP/1.1\r\nHost: 127.0.0.1\r\n{head}Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+    with socket.create_connection((server.host, server.port)) as s:
+        s.sendall(head + body[:10])
+        status, _, answer = read_response(s)
+        assert status == 408 and json.loads(answer) == {"error": {"message": "Request body not received within 0.5 s", "code": 408}}
+    with socket.create_connection((server.host, server.port)) as s:
+        s.sendall(head + body[:10])
+        time.sleep(0.2)
+        s.sendall(body[10:])
+        status, _, answer = read_response(s)
+        assert status == 201 and json.loads(answer)["data"]["phoneNumber"] == "+14155550123"
+
+
 @pytest.mark.parametrize("head", [
     "X-Big: " + "a" * (limits.MAX_HEADER_BYTES + 10) + "\r\n",
     "".join(f"X-H{i}: v\r\n" for i in range(limits.MAX_HEADERS + 1)),

@@ -9,7 +9,7 @@ import json
 import socket
 import time
 
-from emulator.serving import Coalesced
+from emulator.serving import BODY_ARRIVED, Coalesced
 from emulator.testing import Emulator
 
 from .conftest import HEPPU
@@ -79,18 +79,19 @@ def read_answers(s: socket.socket, count: int) -> list[tuple[int, dict, bytes]]:
     return answers
 
 
-def _tiny_server(timeout_keep_alive: float):
+async def _ok(scope, receive, send):
+    if scope["type"] == "http":
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
+        await send({"type": "http.response.body", "body": b"ok"})
+
+
+def _tiny_server(timeout_keep_alive: float, app=_ok):
     """A uvicorn server on the emulator's protocol (httptools) in a thread."""
     import threading
 
     import uvicorn
 
     from emulator.serving import uvicorn_options
-
-    async def app(scope, receive, send):
-        if scope["type"] == "http":
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"2")]})
-            await send({"type": "http.response.body", "body": b"ok"})
 
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
@@ -154,3 +155,35 @@ def test_clients_that_go_away_at_once_leave_no_errors(caplog):
         server.should_exit = True
         thread.join(10)
     assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def test_the_scope_says_when_the_whole_body_is_in():
+    """A body that came with its head is marked arrived before the app runs
+    (the door then reads it without a timer); one still on its way is not,
+    and is read whole all the same."""
+    seen = []
+
+    async def echo(scope, receive, send):
+        seen.append(scope.get(BODY_ARRIVED, False))
+        body, more = b"", True
+        while more:
+            message = await receive()
+            body, more = body + message.get("body", b""), message.get("more_body", False)
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
+
+    server, thread, port = _tiny_server(5, echo)
+    head = b"POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 8\r\n\r\n"
+    try:
+        with socket.create_connection(("127.0.0.1", port)) as s:
+            s.settimeout(5)
+            s.sendall(head + b"all here")
+            assert read_answers(s, 1)[0][2] == b"all here"
+            s.sendall(head + b"half")
+            time.sleep(0.2)
+            s.sendall(b" way")
+            assert read_answers(s, 1)[0][2] == b"half way"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+    assert seen == [True, False]
