@@ -89,13 +89,17 @@ def _finite(text: str) -> float:
     return value
 
 
+_DECODER = json.JSONDecoder(parse_constant=_no_constant, parse_float=_finite)
+
+
 def check_json(body: bytes, max_depth: int):
     """Refuse JSON the emulator could store but not render back. Text that is
     not JSON at all is left to the route (its own malformed-JSON error).
     Returns the value, equal to what `json.loads(body)` gives (the hooks only
     refuse), or NOT_JSON."""
     try:
-        value = json.loads(body, parse_constant=_no_constant, parse_float=_finite)
+        # json.loads(body, ...) but for a decoder built per call.
+        value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except json.JSONDecodeError:
         return NOT_JSON
     except (ValueError, RecursionError) as exc:  # NaN, 1e999, a 5,000-digit integer, absurd nesting
