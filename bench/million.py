@@ -7,6 +7,8 @@ Prints:
 - bytes per stored call: tracemalloc over 5,000 calls, and the RSS growth
   over the whole fill divided by the number of calls;
 - RSS with `--calls` stored calls;
+- the pause of a full garbage collection with them stored, and the longest
+  collection while they were created (as `serve` collects);
 - p50 of GET /api/v1/calls/{id} with the calls stored vs with only the
   fixture calls (same call, `call_abc123`), and of GETs of random stored calls
   (most of them not in the plan cache: each is redrawn from its recipe);
@@ -38,6 +40,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from emulator.cli import SERVE_GC_THRESHOLD  # noqa: E402
+
 AGENT = "550e8400-e29b-41d4-a716-446655440000"
 TENANT = "org_abc123"
 
@@ -55,6 +59,24 @@ with httpx.Client(base_url=url, headers={"x-api-key": "YOUR_API_KEY"}) as http:
         assert r.status_code == 200, r.text
 print(statistics.median(times) * 1e6)
 """
+
+
+class GcPauses:
+    """The longest collection and the number of full ones, while it runs."""
+
+    def __init__(self) -> None:
+        self.longest, self.full, self._t = 0.0, 0, 0.0
+        gc.callbacks.append(self._on)
+
+    def _on(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._t = time.perf_counter()
+            return
+        self.longest = max(self.longest, time.perf_counter() - self._t)
+        self.full += info["generation"] == 2
+
+    def stop(self) -> None:
+        gc.callbacks.remove(self._on)
 
 
 def rss() -> int:
@@ -176,6 +198,12 @@ def main() -> None:
     print(f"create cost (engine.create_call, in-process CPU)      {create_us:10.0f} µs per call")
 
     gc.collect()
+    # As `serve` runs: what start-up built frozen, young collections every
+    # SERVE_GC_THRESHOLD allocations. Collections of the oldest generation
+    # walk every stored call; their pauses are timed through the fill.
+    gc.freeze()
+    gc.set_threshold(SERVE_GC_THRESHOLD, *gc.get_threshold()[1:])
+    pauses = GcPauses()
     r0, stored0 = rss(), len(app.state.engine.store)
     t0 = time.perf_counter()
     todo = args.calls - stored0
@@ -184,12 +212,18 @@ def main() -> None:
     while todo > 0:
         made += make(min(step, todo))[:50]
         todo -= step
-        print(f"  ... {len(app.state.engine.store):,} stored, RSS {rss() / 2**20:,.0f} MiB, {time.perf_counter() - t0:,.0f} s", flush=True)
+        print(f"  ... {len(app.state.engine.store):,} stored, RSS {rss() / 2**20:,.0f} MiB, {time.perf_counter() - t0:,.0f} s, "
+              f"longest collection so far {pauses.longest * 1000:,.0f} ms", flush=True)
+    pauses.stop()
+    t1 = time.perf_counter()
     gc.collect()
+    full_ms = (time.perf_counter() - t1) * 1000
     stored = len(app.state.engine.store)
     grown = rss() - r0
     print(f"bytes per stored call (RSS growth / calls)             {grown / (stored - stored0):10.0f} B")
     print(f"RSS with {stored:,} stored calls                    {rss() / 2**20:10.0f} MiB  (plan cache: {len(app.state.engine.store.plans)} plans)")
+    print(f"full garbage collection with {stored:,} stored      {full_ms:10.0f} ms  "
+          f"(during the fill: {pauses.full} full collections, longest pause {pauses.longest * 1000:.0f} ms)")
 
     # tracemalloc sees only what is allocated after it starts: the bounded
     # caches and the event outbox, full already, would count what they take

@@ -11,7 +11,7 @@ from emulator.core.lifecycle import CallSnapshot
 from emulator.core.magic import with_magic
 from emulator.core.plan import CallPlan, Intervention, Turn
 from emulator.core.scheduler import Scheduler
-from emulator.core.records import Recipe, pack_args
+from emulator.core.records import pack_args
 from emulator.core.store import CallRecord, Store
 from emulator.core.timeline import timeline
 from emulator.core.tenants import Agent, Tenant, Tenants, tenant_to_dict
@@ -103,7 +103,7 @@ class Engine:
         created_at = now if created_at is None else created_at
         plan = self.generator.plan(stream=stream, index=index, tenant=tenant.id, agent=agent, style=style, created_at=created_at, **plan_args)
         # Stored as what it was drawn from; the plan is redrawn if evicted.
-        recipe = Recipe(stream, index, agent, style, created_at, pack_args(plan_args))
+        recipe = self.store.plans.recipe(stream, index, agent, style, created_at, pack_args(plan_args))
         tl = timeline(plan, ())  # one timeline for the store's row and the scheduler
         record = self.store.add(plan, recipe=recipe, tl=tl)
         self.scheduler.start(record, tl)

@@ -4,9 +4,10 @@ comes from, not the plan itself.
 A plan (emulator.core.plan) is about 8 KB of turns, participants and dicts.
 A record holds instead one of three sources:
 
-- a `Recipe`: the inputs the plan was drawn from (seed stream and index,
-  the agent as it was, the provider's style, the creation instant and what
-  the request fixed), redrawn by the generator on demand;
+- a recipe (PlanCache.recipe): the inputs the plan was drawn from (seed
+  stream and index, the agent as it was and the provider's style, the
+  creation instant and what the request fixed), redrawn by the generator
+  on demand;
 - a row number: the plan is stored whole in the change log's database and
   decoded on demand;
 - the plan itself (fixture calls and imported calls without a database).
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -44,17 +45,6 @@ MARKED_ATTRIBUTES: set[str] = set()
 # Plans kept expanded: enough for every call a busy test or dashboard looks
 # at, small next to a million records (about 8 KB each).
 PLAN_CACHE_SIZE = 4096
-
-
-class Recipe(NamedTuple):
-    """What a drawn plan is derived from; Generator.plan(**) redraws it."""
-
-    stream: str
-    index: int
-    agent: "Agent"  # frozen: the agent as it was when the call was made
-    style: "CallStyle"
-    created_at: float
-    args: bytes | dict  # what the request fixed: JSON when it round-trips, else the dict
 
 
 def pack_args(args: dict) -> bytes | dict:
@@ -168,13 +158,32 @@ class PlanCache:
     def __init__(self, size: int = PLAN_CACHE_SIZE) -> None:
         self.size = size
         self._lru: OrderedDict[CallRecord, CallPlan] = OrderedDict()
-        self.generator = None  # draws Recipe sources (set by the engine)
+        self.generator = None  # draws recipe sources (set by the engine)
         self.rows = None  # reads row sources (the change log the store was restored from)
         # Long scans read plans in a worker thread (emulator.web): one
         # expansion at a time, with a generator of the cache's own (a
         # generator's Faker is reseeded per plan, so it cannot be shared
         # with the event loop's).
         self._lock = threading.Lock()
+        # The (agent, style) pairs recipes were drawn with, numbered: a
+        # recipe holds the number, so it holds no object the collector
+        # tracks. Few pairs (an agent's every version), kept for the store's life.
+        self._drawn_with: list[tuple[Agent, CallStyle]] = []
+        self._numbers: dict[tuple[int, int], int] = {}
+
+    def recipe(self, stream: str, index: int, agent: Agent, style: CallStyle, created_at: float, args: bytes | dict) -> tuple:
+        """What a record keeps to redraw its plan: (stream, index, the number
+        of the (agent, style) pair, created_at, args), `args` what the request
+        fixed (JSON bytes when they round-trip, else the dict). An exact tuple
+        of plain values: the collector stops tracking it once it has seen it,
+        so a stored call costs each full collection one object, its record
+        (with a million stored, each is about half a microsecond of pause)."""
+        key = (id(agent), id(style))  # the objects live in _drawn_with: their ids stay theirs
+        n = self._numbers.get(key)
+        if n is None:
+            n = self._numbers[key] = len(self._drawn_with)
+            self._drawn_with.append((agent, style))
+        return (stream, index, n, created_at, args)
 
     @property
     def generator(self):
@@ -204,14 +213,16 @@ class PlanCache:
         src = record._src
         if type(src) is int:
             return plan_from_json(self.rows.detail(src))
+        stream, index, drawn_with, created_at, args = src  # a recipe
+        agent, style = self._drawn_with[drawn_with]
         return self._generator.plan(
-            stream=src.stream,
-            index=src.index,
+            stream=stream,
+            index=index,
             tenant=record.tenant,
-            agent=src.agent,
-            style=src.style,
-            created_at=src.created_at,
-            **(orjson.loads(src.args) if type(src.args) is bytes else src.args),
+            agent=agent,
+            style=style,
+            created_at=created_at,
+            **(orjson.loads(args) if type(args) is bytes else args),
         )
 
     def put(self, record: CallRecord, plan: CallPlan) -> None:

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from emulator.core.changes import NO_LOG, ChangeLog
 from emulator.core.plan import CallPlan, Intervention
-from emulator.core.records import CallRecord, PlanCache, Recipe
+from emulator.core.records import CallRecord, PlanCache
 from emulator.core.timeline import Timeline, timeline
 
 __all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic"]
@@ -124,11 +124,12 @@ class Store:
         plan: CallPlan,
         interventions: list[Intervention] | tuple[Intervention, ...] = (),
         *,
-        recipe: Recipe | None = None,
+        recipe: tuple | None = None,
         tl: Timeline | None = None,
     ) -> CallRecord:
-        """Store a call. With a `recipe` (what the plan was drawn from) the
-        plan is kept only in the cache, redrawn when evicted; with a log that
+        """Store a call. With a `recipe` (what the plan was drawn from, from
+        PlanCache.recipe) the plan is kept only in the cache, redrawn when
+        evicted; with a log that
         keeps rows, it is read back from its row instead. `tl`: the plan's
         timeline without interventions, when the caller has it."""
         if plan.id in self._by_id:
