@@ -14,8 +14,10 @@ active call (call-abc123, live under the workspace's own frozen clock),
 Heppu list (50 per page), Trillet active list, the creation rate of
 POST /api/v1/calls/outbound (against the bare server's GET rate), and
 start-up to the first 200 of GET call. Start-up is also measured for a
-one-route FastAPI app under the same uvicorn: importing FastAPI is the
-floor of any FastAPI server's start-up. The emulator's modules are
+one-route FastAPI app under the same uvicorn (importing FastAPI is the
+floor of any FastAPI server's start-up) and for what the emulator's first
+GET needs but FastAPI (its settings, core and models, serving the same
+call's bytes): how far serving without FastAPI would bring it. The emulator's modules are
 byte-compiled first, as `pip install` leaves them (an environment with
 PYTHONDONTWRITEBYTECODE would otherwise compile them on every start).
 
@@ -71,6 +73,51 @@ async def get_call(call_id: str):
 import uvicorn
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 '''
+
+# What the emulator's first GET needs but FastAPI: its settings, its core
+# (engine, fixtures, persistence), both vendors' models and Heppu's
+# rendering, under the same uvicorn. The provider packages' route modules
+# import FastAPI, so their packages are stood in for by bare namespaces. A
+# measure of how far serving without FastAPI would bring start-up.
+NO_FASTAPI = '''
+import gc, os, sys, types
+gc.disable()
+import uvicorn
+import emulator
+from emulator.settings import Settings
+base = os.path.dirname(emulator.__file__)
+for name in ("emulator.providers", "emulator.providers.heppu", "emulator.providers.trillet"):
+    module = types.ModuleType(name)
+    module.__path__ = [os.path.join(base, *name.split(".")[1:])]
+    sys.modules[name] = module
+from emulator.providers.heppu import models, render
+from emulator.providers.trillet import models as trillet_models
+import emulator.persist
+from emulator.core.clock import Clock
+from emulator.core.engine import Engine
+from emulator.core.fixtures import default_dir, load_calls
+from emulator.core.generate import load_scripts
+from emulator.core.tenants import Tenants
+from emulator.core.timeutil import parse_instant
+settings = Settings(demo=False, clock="manual", now="%s")
+folder = default_dir()
+engine = Engine(seed=settings.seed, clock=Clock("manual", now=parse_instant(settings.now)), tenants=Tenants.load(folder / "tenants.json"),
+                scripts=load_scripts(folder / "scripts"), fixture_calls=load_calls(folder / "calls.json"))
+assert "fastapi" not in sys.modules
+
+async def app(scope, receive, send):
+    if scope["type"] != "http":
+        return
+    snap = engine.store.get("call_abc123").at(engine.now("org_abc123"))
+    body = models.CallResponse(data=render.call(snap)).model_dump_json().encode()
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+gc.freeze()
+gc.enable()
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
+''' % NOW
 
 BARE = '''
 import json, sys
@@ -269,7 +316,10 @@ def main() -> None:
         floor_script = os.path.join(tmp, "fastapi_floor.py")
         with open(floor_script, "w") as f:
             f.write(FASTAPI_FLOOR)
-        emu_t, bare_t, floor_t = [], [], []
+        lean_script = os.path.join(tmp, "no_fastapi.py")
+        with open(lean_script, "w") as f:
+            f.write(NO_FASTAPI)
+        emu_t, bare_t, floor_t, lean_t = [], [], [], []
         for _ in range(args.startups):
             p = free_port()
             proc, t = start(emulator_cmd(p), p)
@@ -283,9 +333,14 @@ def main() -> None:
             proc, t = start(bare_cmd(p, bodies_file, floor_script), p)
             stop(proc)
             floor_t.append(t)
-        e, b, fl = statistics.median(emu_t), statistics.median(bare_t), statistics.median(floor_t)
+            p = free_port()
+            proc, t = start(bare_cmd(p, bodies_file, lean_script), p)
+            stop(proc)
+            lean_t.append(t)
+        e, b, fl, ln = (statistics.median(x) for x in (emu_t, bare_t, floor_t, lean_t))
         print(f"{'start-up to first 200':26} {'':6} {e:14.2f}s {'':7} {b:10.2f}s {'':7} {e / b:6.2f}  (emulator / bare, medians of {args.startups})")
         print(f"{'  one-route FastAPI app':26} {'':6} {fl:14.2f}s {'':7} {b:10.2f}s {'':7} {fl / b:6.2f}  (the floor of a FastAPI server's start-up)")
+        print(f"{'  emulator without FastAPI':26} {'':6} {ln:14.2f}s {'':7} {b:10.2f}s {'':7} {ln / b:6.2f}  (settings, core, models, no routes)")
     shutil.rmtree(tmp, ignore_errors=True)
 
 
