@@ -98,7 +98,7 @@ def check_json(body: bytes, max_depth: int):
     Returns the value, equal to what `json.loads(body)` gives (the hooks only
     refuse), or NOT_JSON."""
     try:
-        # json.loads(body, ...) but for a decoder built per call.
+        # What json.loads(body, ...) does, without building a decoder per call.
         value = _DECODER.decode(body.decode(json.detect_encoding(body), "surrogatepass"))
     except json.JSONDecodeError:
         return NOT_JSON

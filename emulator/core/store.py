@@ -129,9 +129,9 @@ class Store:
     ) -> CallRecord:
         """Store a call. With a `recipe` (what the plan was drawn from, from
         PlanCache.recipe) the plan is kept only in the cache, redrawn when
-        evicted; with a log that
-        keeps rows, it is read back from its row instead. `tl`: the plan's
-        timeline without interventions, when the caller has it."""
+        evicted; with a log that keeps rows, it is read back from its row
+        instead. `tl`: the plan's timeline without interventions, when the
+        caller has it."""
         if plan.id in self._by_id:
             raise DuplicateCall(plan.id)
         interventions = sorted(interventions, key=lambda iv: iv.at)
