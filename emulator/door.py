@@ -19,6 +19,7 @@ from emulator.serving import BODY_ARRIVED
 
 ErrorBody = Callable[[str, int, str], dict]
 CONTROL_PREFIX = "/_emulator"
+_CONTROL_DIR = CONTROL_PREFIX + "/"
 # Control routes anyone may read (liveness, readiness, the specs, and the
 # dashboard's static page, which asks for the token itself).
 PUBLIC_CONTROL = ("/_emulator/health", "/_emulator/ready", "/_emulator/openapi/", "/_emulator/ui")
@@ -185,7 +186,7 @@ class Door:
         if query:
             check_query(query)
         path = scope["path"]
-        control = path.startswith(CONTROL_PREFIX) and (path == CONTROL_PREFIX or path.startswith(CONTROL_PREFIX + "/"))
+        control = path == CONTROL_PREFIX or path.startswith(_CONTROL_DIR)
         if control and self.token and not path.startswith(PUBLIC_CONTROL):
             given = headers.get(b"x-emulator-token", b"")
             if not hmac.compare_digest(given, self.token):

@@ -73,6 +73,8 @@ class Front:
         state = self.state
         door = state["door"]
         try:
+            # Door.admit's two steps, inline: a coroutine fewer per GET
+            # (about 0.4 µs of the 8 a cached poll costs in the app).
             control = door.check_head(scope, headers)
             if scope["method"] in BODY_METHODS:
                 receive = await door.read_body(scope, receive, headers, control)
