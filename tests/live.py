@@ -10,6 +10,8 @@ from contextlib import contextmanager
 
 import uvicorn
 
+from emulator.serving import uvicorn_options
+
 
 @contextmanager
 def serving(app):
@@ -17,7 +19,8 @@ def serving(app):
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
     port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto"))
+    # The server protocol `serve` runs (head limits, coalesced writes, bodies marked as arrived).
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="auto", **uvicorn_options()))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -1,10 +1,10 @@
 """Every write route and a call's whole life under each clock mode, over a
 real HTTP server with one keep-alive client.
 
-The default mode (realtime) is the one users run; under a running clock a
-request that read the clock twice answered 500 after storing its call. Each
-case checks the answer and that what it wrote reads back the same, so a
-route that breaks under any mode fails here. A new write route must be
+The default mode (realtime, demo on, not strict) is the one users run;
+under a running clock a request that read the clock twice answered 500
+after storing its call. Each case checks the answer and that what it wrote
+reads back the same, so a route that breaks under any mode fails here. A new write route must be
 added to WRITES (test_every_write_route_is_covered)."""
 
 from __future__ import annotations
@@ -28,12 +28,16 @@ TRILLET_AGENT = "a1b2c3d4e5f6a7b8c9d0e1f2"
 ENDED = {"completed", "failed", "cancelled", "no_answer", "busy"}
 
 
-@pytest.fixture(params=MODES)
+@pytest.fixture(params=[(mode, strict) for mode in MODES for strict in (False, True)],
+                ids=lambda p: p[0] + ("-strict" if p[1] else ""))
 def http(request):
     """A client of a served emulator in one clock mode; realtime runs the
-    default configuration (demo traffic on), the others start now."""
-    mode = request.param
-    settings = {"strict": True} if mode == "realtime" else {"clock": mode, "demo": False, "strict": True}
+    default configuration (demo traffic on), the others start now. Each
+    mode runs as served by default (the polled reads and the creates take
+    the short path) and under --strict (every request the full path, every
+    answer checked against the spec)."""
+    mode, strict = request.param
+    settings = {"strict": strict} if mode == "realtime" else {"clock": mode, "demo": False, "strict": strict}
     with serving(create_app(Settings(**settings))) as base, httpx.Client(base_url=base, timeout=10) as client:
         client.mode = mode
         yield client
