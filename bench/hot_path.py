@@ -17,7 +17,9 @@ start-up to the first 200 of GET call. Start-up is also measured for a
 one-route FastAPI app under the same uvicorn (importing FastAPI is the
 floor of any FastAPI server's start-up) and for what the emulator's first
 GET needs but FastAPI (its settings, core and models, serving the same
-call's bytes): how far serving without FastAPI would bring it. The emulator's modules are
+call's bytes): how far serving without FastAPI would bring it. Creation
+is also measured with every call's plan copied from one drawn plan instead
+of drawn (the ceiling of any generator). The emulator's modules are
 byte-compiled first, as `pip install` leaves them (an environment with
 PYTHONDONTWRITEBYTECODE would otherwise compile them on every start).
 
@@ -119,6 +121,33 @@ gc.enable()
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[2]), log_level="warning", access_log=False)
 ''' % NOW
 
+# The emulator with every call's plan copied from one drawn plan (a fresh
+# id and instants), not drawn: what creating a call costs with drawing
+# free, the ceiling of any generator. The rest is the same `serve`.
+FREE_PLANS = '''
+import dataclasses, itertools, sys
+from emulator.core import generate
+from emulator.core.plan import CallPlan
+from emulator.cli import main
+NAMES = [f.name for f in dataclasses.fields(CallPlan)]
+drawn, numbers, real = {}, itertools.count(), generate.Generator.plan
+
+def plan(self, **kw):
+    first = drawn.get(kw["style"])
+    if first is None:
+        first = drawn[kw["style"]] = real(self, **kw)
+    at = kw["created_at"]
+    changed = {"id": "call_%012d" % next(numbers), "created_at": at, "start_at": at + first.start_at - first.created_at,
+               "seed_index": kw["index"]}
+    copy = object.__new__(CallPlan)
+    for name in NAMES:
+        object.__setattr__(copy, name, changed.get(name, getattr(first, name)))
+    return copy
+
+generate.Generator.plan = plan
+sys.exit(main(sys.argv[1:]))
+'''
+
 BARE = '''
 import json, sys
 bodies = {k.encode(): v.encode("latin-1") for k, v in json.load(open(sys.argv[1])).items()}
@@ -170,8 +199,12 @@ def first_200(port: int, proc: subprocess.Popen, path: str, headers: dict, timeo
     raise SystemExit("server never answered 200")
 
 
-def emulator_cmd(port: int) -> list[str]:
-    return [sys.executable, "-m", "emulator", "serve", "--no-demo", "--clock", "manual", "--now", NOW, "--port", str(port)]
+SERVE_ARGS = ["serve", "--no-demo", "--clock", "manual", "--now", NOW]
+
+
+def emulator_cmd(port: int, script: str | None = None) -> list[str]:
+    """`python -m emulator serve ...`, or the same arguments given to `script`."""
+    return [sys.executable, *([script] if script else ["-m", "emulator"]), *SERVE_ARGS, "--port", str(port)]
 
 
 def bare_cmd(port: int, bodies_file: str, script: str) -> list[str]:
@@ -306,6 +339,21 @@ def main() -> None:
                     line += (f"   creation / emulator GET call {c['rps'] / get_rate:.2f} (by CPU {get_cpu / c['cpu']:.2f}), "
                              f"/ bare GET {c['rps'] / bare_get:.2f}")
                 print(line + bad)
+                if not args.only:
+                    copy_port = free_port()
+                    free_script = os.path.join(tmp, "free_plans.py")
+                    with open(free_script, "w") as f:
+                        f.write(FREE_PLANS)
+                    free, _ = start(emulator_cmd(copy_port, free_script), copy_port)
+                    try:
+                        wrk(copy_port, CREATE, 1, args.connections)  # warm up
+                        c = median_of([wrk(copy_port, CREATE, args.duration, args.connections, free.pid) for _ in range(args.trials)])
+                    finally:
+                        stop(free)
+                    bad = f"  ({int(c['errors'])} non-2xx!)" if c["errors"] else ""
+                    print(f"{'  plans copied, not drawn':26} {'':6} {c['rps']:15.0f} {c['p99']:7.1f} {c['cpu']:7.1f}   "
+                          f"creation / emulator GET call {c['rps'] / get_rate:.2f} (by CPU {get_cpu / c['cpu']:.2f}): "
+                          f"the ceiling of any generator{bad}")
         finally:
             stop(bare)
     finally:
