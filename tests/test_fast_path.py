@@ -156,3 +156,43 @@ def test_a_frontends_requests_get_cors_headers_and_the_same_answers(emu):
         assert created.status_code == 201 and created.headers["access-control-allow-origin"] == "http://localhost:5173"
         call_id = created.json()["data"]["id"]
         assert c.get(f"/api/v1/calls/{call_id}", headers=HEPPU).json()["data"]["id"] == call_id
+
+
+def test_a_polled_path_is_routed_once_and_answered_afresh(emu):
+    """The front keeps where each polled path routes, never what it
+    answered: a repeated GET still sees a fault rule added meanwhile, two
+    creates on one path each get their own call, and each room its own
+    answer. A path too long to keep is routed every time."""
+    import httpx
+
+    agent = "550e8400-e29b-41d4-a716-446655440000"
+    with httpx.Client(base_url=emu.url) as c:
+        first = c.get("/api/v1/calls/call_abc123", headers=HEPPU)
+        assert first.status_code == 200
+        assert c.get("/api/v1/calls/call_abc123", headers=HEPPU).content == first.content
+        fault = emu.control.add_fault(route="/api/v1/calls/{callId}", status=503)
+        assert c.get("/api/v1/calls/call_abc123", headers=HEPPU).status_code == 503
+        emu.control.remove_fault(fault.id)
+        assert c.get("/api/v1/calls/call_abc123", headers=HEPPU).content == first.content
+
+        phones = ["+14155550101", "+14155550102", "+14155550103"]
+        made = [c.post("/api/v1/calls/outbound", headers=HEPPU, json={"agentId": agent, "phoneNumber": p}) for p in phones]
+        assert [r.status_code for r in made] == [201, 201, 201]
+        assert [r.json()["data"]["phoneNumber"] for r in made] == phones
+        assert len({r.json()["data"]["id"] for r in made}) == 3
+        for r, phone in zip(made, phones):
+            got = c.get(f"/api/v1/calls/{r.json()['data']['id']}", headers=HEPPU)
+            assert (got.status_code, got.json()["data"]["phoneNumber"]) == (200, phone)
+
+        live = c.get("/v2/api/active-calls/call-abc123", headers=TRILLET)
+        assert live.status_code == 200 and live.json()["roomName"] == "call-abc123"
+        gone = c.get("/v2/api/active-calls/room_nope", headers=TRILLET)
+        assert gone.status_code == 404
+        assert c.get("/v2/api/active-calls/call-abc123", headers=TRILLET).content == live.content
+
+        long_id = "call_" + "x" * 300
+        for _ in range(2):
+            r = c.get(f"/api/v1/calls/{long_id}", headers=HEPPU)
+            assert (r.status_code, r.json()) == (404, {"error": {"message": "Call not found", "code": 404}})
+    entries = emu.control.journal(limit=30).entries
+    assert sum(e.path == f"/api/v1/calls/{long_id}" for e in entries) == 2

@@ -32,6 +32,9 @@ from emulator.http.layer import INTERNAL
 from emulator.providers.base import VendorError
 
 VARY = (b"vary", b"Origin")  # what CORSMiddleware adds to an answer to a request without Origin
+TAKEN_CACHE = 4096  # distinct (method, path) whose routing is kept
+TAKEN_PATH = 256  # longest path kept (a call's is under 64 characters)
+_MISS = object()
 
 
 class Front:
@@ -43,28 +46,39 @@ class Front:
         self.state = app.state._state
         self.providers = list(providers)
         self.error_body = error_body
+        # Where each (method, path) routes, or None: pollers repeat their
+        # paths, and the routes never change (bounded; the oldest goes first).
+        self._taken: dict[tuple[str, str], tuple | None] = {}
 
     def take(self, scope):
         """(provider, route, path parameters) when the short path may serve
-        this request, else None (nothing read, nothing recorded)."""
+        this request, else None (nothing read, nothing recorded). The path
+        parameters are shared between requests: copied before any change."""
         method = scope["method"]
         if method not in METHODS or INTERNAL in scope:
             return None
-        path = scope["path"]
+        state = self.state
+        if state["fast_routes"] is None or state["faults"].rules:
+            return None
+        key = (method, scope["path"])
+        taken = self._taken.get(key, _MISS)
+        if taken is _MISS:
+            taken = self._route(*key)
+            if len(key[1]) <= TAKEN_PATH:
+                if len(self._taken) >= TAKEN_CACHE:
+                    del self._taken[next(iter(self._taken))]
+                self._taken[key] = taken
+        return taken
+
+    def _route(self, method: str, path: str):
         for provider in self.providers:
             if path.startswith(provider.prefixes):
-                break
-        else:
-            return None
-        state = self.state
-        routes = state["fast_routes"]
-        if routes is None or state["faults"].rules:
-            return None
-        hit = routes.route(provider, method, path)
-        return None if hit is None else (provider, *hit)
+                hit = self.state["fast_routes"].route(provider, method, path)
+                return None if hit is None else (provider, *hit)
+        return None
 
     async def serve(self, taken, scope, receive, send) -> None:
-        provider, route, args = taken
+        provider, route, params = taken
         full = self.full
         raw = scope["headers"]
         headers = dict(raw)
@@ -84,7 +98,7 @@ class Front:
         scope[SCOPE_KEY] = ctx
         crash = None
         try:
-            args = state["fast_routes"].arguments(route, args, scope)
+            args = state["fast_routes"].arguments(route, dict(params), scope)
         except Exception as exc:  # answered below, as the failsafe would
             crash = exc
         else:
@@ -97,7 +111,7 @@ class Front:
             if crash is not None:
                 raise crash
             scope["route"] = route
-            scope["path_params"] = {k: args[k] for k in route.param_convertors}
+            scope["path_params"] = dict(params)
             try:
                 if ctx.refused is not None:
                     raise ctx.refused  # as the route's context dependency does
