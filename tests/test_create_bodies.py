@@ -1,6 +1,7 @@
-"""The create routes write their answers without building the response
-models: the bytes are still exactly what the models would write (field
-order, compact JSON, a request's metadata as given)."""
+"""The create routes (and Heppu's list pagination) write their answers
+without building the response models: the bytes are still exactly what the
+models would write (field order, compact JSON, a request's metadata as
+given)."""
 
 from __future__ import annotations
 
@@ -67,3 +68,17 @@ def test_trillet_outbound_answers_the_models_bytes(app):
                 callId=p.id, roomName=p.room, jobId=p.job_id,
             )
             assert r.content == expected.model_dump_json().encode()
+
+
+@pytest.mark.parametrize(
+    "total, limit, offset, shown",
+    [(0, 50, 0, 0), (2, 50, 0, 2), (8, 3, 0, 3), (8, 3, 6, 2), (8, 3, 9, 0), (10**12, 100, 10**9, 100), (5, 1, 4, 1)],
+)
+def test_a_list_pages_pagination_is_the_models_bytes(total, limit, offset, shown):
+    """Heppu's list writes its pagination without building the model: the
+    same bytes, hasMore included."""
+    from emulator.providers.heppu.listing import pagination
+    from emulator.providers.heppu.models import Pagination
+
+    model = Pagination(total=total, limit=limit, offset=offset, hasMore=offset + shown < total)
+    assert pagination(total, limit, offset, shown) == model.model_dump_json().encode()
