@@ -211,3 +211,35 @@ def test_how_a_call_ends_is_read_off_its_timeline_as_its_snapshot_says():
         for i in ids:
             record = store.get(i)
             assert record._final == snapshot_final(record.plan)
+
+
+def test_calls_stored_without_their_facts_are_filtered_as_before(tmp_path):
+    """A data dir whose calls were stored before records kept their facts
+    (agent, direction, scheduled instant) lists, filters and sorts them as
+    before: the facts are read from the plan when first needed."""
+    lists = [
+        ("/api/v1/calls", {"agentId": SUPPORT}, HEPPU),
+        ("/api/v1/calls", {"agentId": "nobody"}, HEPPU),
+        ("/api/v1/calls", {"direction": "outbound", "sortBy": "scheduledAt"}, HEPPU),
+        ("/v2/api/call-history", {"agentId": TRILLET_AGENT}, TRILLET),
+        ("/v2/api/call-history", {"direction": "inbound"}, TRILLET),
+    ]
+    with Emulator(mode="subprocess", data_dir=str(tmp_path), clock="manual", now=NOW, startup_timeout=90) as emu:
+        http = httpx.Client(base_url=emu.url)
+        _make_calls(http)
+        r = http.post("/api/v1/calls/schedule", headers=HEPPU,
+                      json={"agentId": SUPPORT, "contactPhone": "+14155550111", "scheduledAt": "2025-12-02T09:00:00Z"})
+        assert r.status_code == 201, r.text
+        before = [http.get(path, params=params, headers=headers).content for path, params, headers in lists]
+    assert b'"total":0,' in before[1] and b'"total":0,' not in before[0]
+    db = sqlite3.connect(tmp_path / "state.sqlite3")
+    rows = db.execute("SELECT seq, data FROM changes WHERE kind = 'call.created'").fetchall()
+    for seq, data in rows:
+        change = orjson.loads(data)
+        assert change["head"].pop("facts") is not None
+        db.execute("UPDATE changes SET data = ? WHERE seq = ?", (orjson.dumps(change), seq))
+    db.commit()
+    db.close()
+    with Emulator(mode="subprocess", data_dir=str(tmp_path), startup_timeout=90) as emu:
+        http = httpx.Client(base_url=emu.url)
+        assert [http.get(path, params=params, headers=headers).content for path, params, headers in lists] == before

@@ -30,7 +30,11 @@ def world():
         for tenant_id, style in ((ORG, HEPPU_STYLE), (TRILLET_WORKSPACE, TRILLET_STYLE)):
             tenant = engine.tenants.get(tenant_id)
             agent = [a for a in tenant.agents if a.type == "voice" and a.phone_numbers][i % 2]
-            record = engine.create_call(tenant=tenant, agent=agent, style=style, now=clock.now(), contact_phone=f"+1415555{i % 7:04d}")
+            # Every fifth call scheduled an hour ahead (Heppu sorts by that); every
+            # eleventh inbound (both vendors filter by direction).
+            scheduled = {"scheduled_at": clock.now() + 3600, "start_delay": 3600.0} if i % 5 == 0 else {}
+            record = engine.create_call(tenant=tenant, agent=agent, style=style, now=clock.now(), contact_phone=f"+1415555{i % 7:04d}",
+                                        direction="inbound" if i % 11 == 0 else "outbound", **scheduled)
             if i % 9 == 0:
                 engine.intervene(record, "end", status="cancelled", source="api", now=clock.now())
         clock.advance(3)
@@ -83,7 +87,36 @@ def test_lists_agree_with_a_scan_of_every_call(world, offset):
         want = [s.plan.id for s in heppu if phone in (s.plan.contact_phone, s.plan.agent_phone) and s.status == "completed"]
         assert heppu_ids(client, phoneNumber=phone, status="completed") == (want, len(want))
 
+    agent = next(s.plan.agent_id for s in heppu)
+    for params, keep in [
+        ({"agentId": agent}, lambda s: s.plan.agent_id == agent),
+        ({"agentId": agent, "status": "completed"}, lambda s: s.plan.agent_id == agent and s.status == "completed"),
+        ({"agentId": agent, "status": "active"}, lambda s: s.plan.agent_id == agent and s.status == "active"),
+        ({"agentId": agent, "phoneNumber": "+14155550003"}, lambda s: s.plan.agent_id == agent and s.plan.contact_phone == "+14155550003"),
+        ({"direction": "inbound"}, lambda s: s.plan.direction == "inbound"),
+        ({"direction": "outbound", "status": "scheduled"}, lambda s: s.plan.direction == "outbound" and s.status == "scheduled"),
+        ({"phoneNumber": "+14155550003", "status": "cancelled", "direction": "outbound"},
+         lambda s: s.plan.contact_phone == "+14155550003" and s.status == "cancelled" and s.plan.direction == "outbound"),
+    ]:
+        want = [s.plan.id for s in heppu if keep(s)]
+        assert heppu_ids(client, **params) == (want, len(want)), params
+    # By scheduledAt: scheduled calls in that order (then creation), unscheduled ones last.
+    timed = sorted((s for s in heppu if s.plan.scheduled_at is not None), key=lambda s: (s.plan.scheduled_at, s.plan.created_at))
+    rest = [s.plan.id for s in heppu if s.plan.scheduled_at is None]
+    for order, want in (("asc", [s.plan.id for s in timed] + rest[::-1]), ("desc", [s.plan.id for s in timed[::-1]] + rest)):
+        assert heppu_ids(client, sortBy="scheduledAt", sortOrder=order) == (want, len(want)), order
+
     trillet = scan(app, TRILLET_WORKSPACE, now)
+    agent = next(s.plan.agent_id for s in trillet)
+    for params, keep in [
+        ({"agentId": agent}, lambda s: s.plan.agent_id == agent),
+        ({"direction": "inbound"}, lambda s: s.plan.direction == "inbound"),
+        ({"agentId": agent, "status": "completed,in-progress"},
+         lambda s: s.plan.agent_id == agent and HISTORY_STATUS[s.status] in ("completed", "ringing", "active")),
+        ({"direction": "outbound", "status": "queued"}, lambda s: s.plan.direction == "outbound" and HISTORY_STATUS[s.status] == "queued"),
+    ]:
+        want = [s.plan.id for s in trillet if keep(s)]
+        assert history_ids(client, **params) == (want, len(want)), params
     live = [s.plan.id for s in trillet if s.room_open]
     body = client.get("/v2/api/active-calls", headers=TRILLET).json()
     assert [c["id"] for c in body["data"]] == live and body["count"] == len(live)
@@ -134,6 +167,40 @@ def test_pages_and_filters_do_not_read_every_call(world, reads):
     reads["n"] = 0
     client.get("/api/v1/calls", params={"phoneNumber": "+14155550003", "agentId": "x"}, headers=HEPPU)
     assert reads["n"] == 0  # agentId is checked on the plan before any snapshot
+
+
+def test_filters_on_a_calls_agent_direction_or_schedule_expand_no_plan_but_the_page(world, monkeypatch):
+    """Agent, direction and scheduled instant are on every record: a list
+    filtered or sorted by them redraws no evicted plan but the page's."""
+    from emulator.core.records import PlanCache
+
+    app, client, start = world
+    engine = app.state.engine
+    engine.clocks.global_clock.set_now(start + 100_000)  # every call over: no plan pinned
+    engine.store.plans.clear()
+    engine.bodies.clear()
+    drawn = {"n": 0}
+    expand = PlanCache._expand
+
+    def counting(self, record):
+        drawn["n"] += 1
+        return expand(self, record)
+
+    monkeypatch.setattr(PlanCache, "_expand", counting)
+    heppu_agent = engine.tenants.get(ORG).agents[0].id
+    trillet_agent = engine.tenants.get(TRILLET_WORKSPACE).agents[0].id
+    for path, params, headers in [
+        ("/api/v1/calls", {"limit": 3, "agentId": heppu_agent}, HEPPU),
+        ("/api/v1/calls", {"limit": 3, "direction": "inbound"}, HEPPU),
+        ("/api/v1/calls", {"limit": 3, "sortBy": "scheduledAt"}, HEPPU),
+        ("/api/v1/calls", {"limit": 3, "agentId": heppu_agent, "status": "cancelled", "phoneNumber": "+14155550003"}, HEPPU),
+        ("/v2/api/call-history", {"limit": 3, "agentId": trillet_agent}, TRILLET),
+        ("/v2/api/call-history", {"limit": 3, "direction": "outbound", "status": "completed,busy"}, TRILLET),
+    ]:
+        drawn["n"] = 0
+        r = client.get(path, params=params, headers=headers)
+        assert r.status_code == 200, r.text
+        assert drawn["n"] <= 3, (path, params, drawn["n"])
 
 
 def test_the_state_export_is_streamed_in_chunks(world):

@@ -79,11 +79,34 @@ def marks(plan: CallPlan) -> dict | None:
     return found or None
 
 
+Facts = tuple  # (agent_id, direction, scheduled_at): what list filters read of every call
+_SHARED_FACTS: dict[Facts, Facts] = {}
+
+
+def facts(agent_id: str, direction: str, scheduled_at: float | None) -> Facts:
+    """A call's facts as its record keeps them: an exact tuple of plain
+    values (the collector stops tracking it), one shared tuple for the
+    calls of an agent that were not scheduled (most calls)."""
+    found = (agent_id, direction, scheduled_at)
+    if scheduled_at is not None:
+        return found
+    shared = _SHARED_FACTS.get(found)
+    if shared is None:
+        if len(_SHARED_FACTS) >= 4096:
+            _SHARED_FACTS.clear()
+        shared = _SHARED_FACTS[found] = found
+    return shared
+
+
+def plan_facts(plan: CallPlan) -> Facts:
+    return facts(plan.agent_id, plan.direction, plan.scheduled_at)
+
+
 class CallRecord:
     """One stored call: its plan (through `plan`) plus the interventions
     that happened to it, in time order."""
 
-    __slots__ = ("id", "tenant", "room", "key", "interventions", "marks", "_src", "_plans", "_final", "_pin")
+    __slots__ = ("id", "tenant", "room", "key", "interventions", "marks", "_facts", "_src", "_plans", "_final", "_pin")
 
     def __init__(
         self,
@@ -97,9 +120,12 @@ class CallRecord:
         if plan is not None:
             self.id, self.tenant, self.room = plan.id, plan.tenant, plan.room
             self.marks = marks(plan)
+            self._facts = plan_facts(plan)
         else:
             self.id, self.tenant, self.room = head["id"], head["tenant"], head["room"]
             self.marks = head.get("marks")
+            kept = head.get("facts")  # a head written before facts were kept has none
+            self._facts = facts(*kept) if kept is not None else None
         self.interventions = list(interventions) if interventions else ()
         self._src = plan if source is None else source
         self._plans = plans
@@ -119,6 +145,15 @@ class CallRecord:
         if pin is False:  # pinned once read
             self._pin = plan
         return plan
+
+    @property
+    def facts(self) -> Facts:
+        """(agent_id, direction, scheduled_at) of its plan, read without
+        expanding it: a filtered list looks at every call in its window."""
+        found = self._facts
+        if found is None:
+            found = self._facts = plan_facts(self.plan)
+        return found
 
     def pin(self) -> None:
         """Keep the plan expanded, outside the cache: the scheduler pins the

@@ -31,23 +31,29 @@ def _digits(phone: str) -> str:
 _INSTANT = {"format": "date-time", "pattern": INSTANT_PATTERN}
 
 
-def _candidates(store, tenant_id: str, now: float, status: str | None, phone: str | None) -> tuple[list, bool]:
+def _candidates(store, tenant_id: str, now: float, status: str | None, phone: str | None) -> tuple[list, bool, bool]:
     """The smallest index holding every call that can match, in creation
-    order, and whether every key in it matches status and phone: an ended
-    status has its own index, a waiting or live one is among the open
-    calls, a phone number has its own index."""
+    order, and whether every key in it is known to match the status, and
+    the phone: an ended status has its own index, a waiting or live one is
+    among the open calls, a phone number has its own index."""
     by_phone = store.phone_index(tenant_id, phone) if phone is not None else None
     if status in ENDED_STATUSES:
         ended = store.ended_index(tenant_id, status, now)
         if by_phone is None or len(ended) <= len(by_phone):
-            return ended, phone is None
+            return ended, True, phone is None
     elif status is not None:
         keys = sorted(r.key for r in store.open_calls(tenant_id, now))
         if by_phone is None or len(keys) <= len(by_phone):
-            return keys, False
+            return keys, False, phone is None
     if by_phone is not None:
-        return by_phone, status is None
-    return store.tenant_index(tenant_id), status is None
+        return by_phone, status is None, True
+    return store.tenant_index(tenant_id), status is None, True
+
+
+def _holds(keys: list, key) -> bool:
+    """Whether the sorted index `keys` holds `key`."""
+    i = bisect_left(keys, key)
+    return i < len(keys) and keys[i] == key
 
 
 def _date(name: str, value: str | None) -> float | None:
@@ -115,11 +121,11 @@ async def list_calls(
         end += 0.999999
     upper = now if end is None else min(end, now)
     phone = _digits(phoneNumber) if phoneNumber is not None else None
-    keys, exact = _candidates(store, ctx.tenant.id, now, status, phone)
+    keys, status_known, phone_known = _candidates(store, ctx.tenant.id, now, status, phone)
     lo = 0 if start is None else bisect_left(keys, (start,))
     hi = max(lo, bisect_right(keys, (upper, _INF)))
 
-    if exact and agentId is None and direction is None and sortBy == "createdAt":
+    if status_known and phone_known and agentId is None and direction is None and sortBy == "createdAt":
         # Every key in the window matches: page straight from it, O(log n + limit).
         total = hi - lo
         if sortOrder == "desc":
@@ -134,38 +140,49 @@ async def list_calls(
             item = kept((ITEM, call_id), record, now)
             items.append(item if item is not None else _item(bodies, record, now))
     else:
+        # What the filters read of each call in the window is on its record
+        # (its facts, the indexes): no plan is expanded but the page's.
         window = keys[lo:hi]
+        tenant = ctx.tenant.id
+        by_phone = store.phone_index(tenant, phone) if not phone_known else None
+        ended = store.ended_index(tenant, status, now) if not status_known and status in ENDED_STATUSES else None
+        opened = {r.id: r for r in store.open_calls(tenant, now)} if not status_known and ended is None else None
 
         def scan() -> list:
             found = []
-            for _, _, call_id in window:
-                record = store.get(call_id)
+            for key in window:
+                record = store.get(key[2])
                 if record is None:
                     continue
-                p = record.plan
-                if agentId is not None and p.agent_id != agentId:
+                agent, way, scheduled = record.facts
+                if agentId is not None and agent != agentId:
                     continue
-                if direction is not None and p.direction != direction:
+                if direction is not None and way != direction:
                     continue
-                if phone is not None and phone not in (p.contact_phone, p.agent_phone):
+                if by_phone is not None and not _holds(by_phone, key):
                     continue
-                snap = record.at(now)
-                if snap is None or (status is not None and snap.status != status):
+                if ended is not None and not _holds(ended, key):
                     continue
-                found.append(snap)
+                if opened is not None:
+                    # A waiting or live status: only an open call can have it
+                    # (its plan is kept expanded while it is open).
+                    live = opened.get(record.id)
+                    snap = live.at(now) if live is not None else None
+                    if snap is None or snap.status != status:
+                        continue
+                found.append((key, scheduled, record))
             return found
 
-        snaps = await off_loop(scan, len(window))
+        found = await off_loop(scan, len(window))
         if sortBy == "scheduledAt":
             # Unscheduled (immediate) calls come last in either order.
-            timed = sorted((s for s in snaps if s.plan.scheduled_at is not None), key=lambda s: (s.plan.scheduled_at, s.plan.created_at),
-                           reverse=sortOrder == "desc")
-            rest = [s for s in snaps if s.plan.scheduled_at is None]
-            snaps = timed + (rest[::-1] if sortOrder == "desc" else rest)
+            timed = sorted((f for f in found if f[1] is not None), key=lambda f: (f[1], f[0][0]), reverse=sortOrder == "desc")
+            rest = [f for f in found if f[1] is None]
+            found = timed + (rest[::-1] if sortOrder == "desc" else rest)
         elif sortOrder == "desc":
-            snaps.reverse()
-        total = len(snaps)
-        items = [_item(bodies, store.get(s.plan.id), now, s) for s in snaps[offset : offset + limit]]
+            found.reverse()
+        total = len(found)
+        items = [_item(bodies, record, now) for _, _, record in found[offset : offset + limit]]
 
     # CallListResponse's fields, in its order, around the items' own bytes.
     return json_bytes(b'{"data":{"calls":[%s],"pagination":%s}}' % (b",".join(items), pagination(total, limit, offset, len(items))))
@@ -183,7 +200,7 @@ ITEM = "heppu.list_item"  # the key of a call's kept list item
 
 def _item(bodies, record, now: float, snap=None) -> bytes:
     """A call's list item, kept (like its GET body) until the call next changes."""
-    key = (ITEM, record.plan.id)
+    key = (ITEM, record.id)
     item = bodies.get(key, record, now)
     if item is None:
         snap = snap or record.at(now)

@@ -148,15 +148,24 @@ class Filters:
     def by_plan(self) -> bool:
         return any(v is not None for v in vars(self).values())
 
+    def keep_record(self, record) -> bool:
+        """The filters a call's record answers (its facts, id and room),
+        checked before anything expands its plan."""
+        agent, direction, _ = record.facts
+        if self.agent_id is not None and agent != self.agent_id:
+            return False
+        if self.direction is not None and direction != self.direction:
+            return False
+        if self.call_ids is not None and record.id not in self.call_ids and record.room not in self.call_ids:
+            return False
+        return True
+
+    def reads_plan(self) -> bool:
+        return self.batch_id is not None or self.search is not None or self.pathway_id is not None or self.call_type is not None
+
     def keep_plan(self, p) -> bool:
-        """The filters a call's plan decides alone (checked before its snapshot)."""
-        if self.agent_id is not None and p.agent_id != self.agent_id:
-            return False
+        """The filters only the call's plan answers."""
         if self.batch_id is not None and p.attributes.get("batchId") != self.batch_id:
-            return False
-        if self.direction is not None and p.direction != self.direction:
-            return False
-        if self.call_ids is not None and not ({p.id, p.room} & self.call_ids):
             return False
         if self.search is not None:
             needle = self.search.lower()
@@ -165,15 +174,9 @@ class Filters:
                 hay = [json.dumps(p.metadata, default=str), json.dumps(p.attributes.get("dynamic_variables") or {}, default=str)]
                 if not any(needle in h.lower() for h in hay):
                     return False
-        return True
-
-    def keep(self, s: CallSnapshot) -> bool:
-        """The filters that need the call as it stands now."""
-        if self.pathway_id is not None and render.call_flow_id(s) != self.pathway_id:
+        if self.pathway_id is not None and render.call_flow_id(p) != self.pathway_id:
             return False
-        if self.call_type is not None and ("web" if render.call_type(s) == "web" else "sip") != self.call_type:
-            return False
-        if self.statuses is not None and render.HISTORY_STATUS[s.status] not in self.statuses:
+        if self.call_type is not None and ("web" if render.call_type(p) == "web" else "sip") != self.call_type:
             return False
         return True
 
@@ -271,9 +274,10 @@ async def list_call_history(
     # the filters no index answers look at calls one by one.
     store, titles = ctx.engine.store, _titles(ctx)
     exact = not filters.by_plan()
+    status_exact = True
     if filters.statuses is not None:
-        index, exact = status_keys(store, ctx.tenant.id, ctx.now, filters.statuses)
-        exact = exact and filters.only_statuses()
+        index, status_exact = status_keys(store, ctx.tenant.id, ctx.now, filters.statuses)
+        exact = status_exact and filters.only_statuses()
     else:
         index = store.tenant_index(ctx.tenant.id)
     lo = 0 if start is None else bisect_left(index, (start,))
@@ -281,27 +285,39 @@ async def list_call_history(
     window = index[lo:hi] if lo < hi else []
     first = (page - 1) * limit
 
+    now = ctx.now
     if exact:
         total = len(window)
         chosen = [store.get(i) for _, _, i in reversed(window[max(0, total - first - limit): max(0, total - first)])]
-        snaps = [ctx.engine.snapshot(r, ctx.now) for r in chosen]
     else:
-        now = ctx.now
+        # Statuses come from the indexes (an ended call's is its index's;
+        # only an open call's is read from its snapshot), the other filters
+        # from the record where it answers them: a plan is expanded only
+        # for a filter only the plan answers, and for the page.
+        opened = ({r.id: r for r in store.open_calls(ctx.tenant.id, now)}
+                  if filters.statuses is not None and not status_exact else {})
+        reads_plan = filters.reads_plan()
 
         def scan() -> list:
             matched = []
             for _, _, call_id in reversed(window):
                 record = store.get(call_id)
-                if record is None or not filters.keep_plan(record.plan):
+                if record is None or not filters.keep_record(record):
                     continue
-                snap = record.at(now)
-                if snap is not None and filters.keep(snap):
-                    matched.append(snap)
+                if reads_plan and not filters.keep_plan(record.plan):
+                    continue
+                live = opened.get(call_id)
+                if live is not None:
+                    snap = live.at(now)
+                    if snap is None or render.HISTORY_STATUS[snap.status] not in filters.statuses:
+                        continue
+                matched.append(record)
             return matched
 
         matched = await off_loop(scan, len(window))
         total = len(matched)
-        snaps = matched[first: first + limit]
+        chosen = matched[first: first + limit]
+    snaps = [ctx.engine.snapshot(r, now) for r in chosen]
 
     body = CallHistoryList([render.history_item(s, titles) for s in snaps if s is not None])
     return json_response(body, headers={TOTAL_HEADER: str(total)})

@@ -75,8 +75,8 @@ def active_call(s: CallSnapshot) -> ActiveCallDetail:
     )
 
 
-def call_type(s: CallSnapshot) -> str:
-    return "web" if s.plan.attributes.get("callType") == "web" else "phone"
+def call_type(p: CallPlan) -> str:
+    return "web" if p.attributes.get("callType") == "web" else "phone"
 
 
 def active_call_item(s: CallSnapshot) -> ActiveCallItem:
@@ -86,7 +86,7 @@ def active_call_item(s: CallSnapshot) -> ActiveCallItem:
         sentiment=s.sentiment,
         lastMessage=s.turns[-1].text if s.turns else "",
         transferRequested=s.agent_muted,
-        type=call_type(s),
+        type=call_type(s.plan),
         participants=[ListParticipant.model_construct(identity=x.identity, isAgent=x.kind == "agent", joinedAt=iso_millis(x.joined_at)) for x in s.participants],
     )
 
@@ -106,8 +106,7 @@ def insights(s: CallSnapshot) -> CallInsights:
     return CallInsights(sentiment=s.sentiment, topics=topics, summary=summary_so_far(s), suggestions=recent[::-1])
 
 
-def call_flow_id(s: CallSnapshot) -> str:
-    p = s.plan
+def call_flow_id(p: CallPlan) -> str:
     return hashlib.sha256(f"flow:{p.agent_id}:{p.script or ''}".encode()).hexdigest()[:24]
 
 
@@ -167,7 +166,7 @@ def history_detail(s: CallSnapshot) -> CallHistoryDetail:
         _id=p.id,
         workspaceId=p.tenant,
         agentId=p.agent_id,
-        callFlowId=call_flow_id(s),
+        callFlowId=call_flow_id(s.plan),
         roomName=p.room or "",
         direction=p.direction,
         fromPhoneNumber=frm,
