@@ -14,7 +14,6 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Response
 
-from emulator.core.lifecycle import CallSnapshot
 from emulator.core.plan import ENDED_STATUSES
 from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
@@ -145,7 +144,7 @@ class Filters:
     search: str | None
     call_ids: set[str] | None
 
-    def by_plan(self) -> bool:
+    def any_given(self) -> bool:
         return any(v is not None for v in vars(self).values())
 
     def keep_record(self, record) -> bool:
@@ -273,7 +272,7 @@ async def list_call_history(
     # Indexes sorted by creation: the time bounds are two bisections; only
     # the filters no index answers look at calls one by one.
     store, titles = ctx.engine.store, _titles(ctx)
-    exact = not filters.by_plan()
+    exact = not filters.any_given()
     status_exact = True
     if filters.statuses is not None:
         index, status_exact = status_keys(store, ctx.tenant.id, ctx.now, filters.statuses)
