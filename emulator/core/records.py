@@ -74,21 +74,26 @@ _PACKED: dict[bytes, bytes] = {}
 _NONE_IS_DEFAULT = frozenset({"start_delay", "contact_phone", "contact_name", "contact_email", "variables", "script"})
 
 
-def marks(plan: CallPlan) -> dict | None:
+def plan_marks(plan: CallPlan) -> dict | None:
     found = {k: plan.attributes[k] for k in MARKED_ATTRIBUTES if plan.attributes.get(k) is not None}
     return found or None
 
 
-Facts = tuple  # (agent_id, direction, scheduled_at): what list filters read of every call
+# What a record keeps of its plan for reads across many calls: (agent_id,
+# direction, scheduled_at, marks). List filters read the first three of
+# every call in their window; a provider reads the marks of all calls.
+Facts = tuple
 _SHARED_FACTS: dict[Facts, Facts] = {}
+_UNREAD = object()  # the facts of a call stored before records kept them
 
 
-def facts(agent_id: str, direction: str, scheduled_at: float | None) -> Facts:
-    """A call's facts as its record keeps them: an exact tuple of plain
-    values (the collector stops tracking it), one shared tuple for the
-    calls of an agent that were not scheduled (most calls)."""
-    found = (agent_id, direction, scheduled_at)
-    if scheduled_at is not None:
+def facts(agent_id: str, direction: str, scheduled_at: float | None, marks: dict | None) -> Facts:
+    """A call's facts as its record keeps them: the calls of an agent that
+    were neither scheduled nor marked (most calls) share one tuple, and
+    such a tuple holds plain values only, so the collector stops tracking
+    it."""
+    found = (agent_id, direction, scheduled_at, marks)
+    if scheduled_at is not None or marks is not None:
         return found
     shared = _SHARED_FACTS.get(found)
     if shared is None:
@@ -99,14 +104,16 @@ def facts(agent_id: str, direction: str, scheduled_at: float | None) -> Facts:
 
 
 def plan_facts(plan: CallPlan) -> Facts:
-    return facts(plan.agent_id, plan.direction, plan.scheduled_at)
+    return facts(plan.agent_id, plan.direction, plan.scheduled_at, plan_marks(plan))
 
 
 class CallRecord:
     """One stored call: its plan (through `plan`) plus the interventions
     that happened to it, in time order."""
 
-    __slots__ = ("id", "tenant", "room", "key", "interventions", "marks", "_facts", "_src", "_plans", "_final", "_pin")
+    # Ten slots: an eleventh moves a record to pymalloc's next size class,
+    # and a full collection over a million of them takes half as long again.
+    __slots__ = ("id", "tenant", "room", "key", "interventions", "_facts", "_src", "_plans", "_final", "_pin")
 
     def __init__(
         self,
@@ -119,13 +126,11 @@ class CallRecord:
     ) -> None:
         if plan is not None:
             self.id, self.tenant, self.room = plan.id, plan.tenant, plan.room
-            self.marks = marks(plan)
             self._facts = plan_facts(plan)
         else:
             self.id, self.tenant, self.room = head["id"], head["tenant"], head["room"]
-            self.marks = head.get("marks")
-            kept = head.get("facts")  # a head written before facts were kept has none
-            self._facts = facts(*kept) if kept is not None else None
+            kept = head.get("facts")  # a head written before facts were kept has only the marks
+            self._facts = facts(*kept, head.get("marks")) if kept is not None else (_UNREAD, None, None, head.get("marks"))
         self.interventions = list(interventions) if interventions else ()
         self._src = plan if source is None else source
         self._plans = plans
@@ -148,12 +153,19 @@ class CallRecord:
 
     @property
     def facts(self) -> Facts:
-        """(agent_id, direction, scheduled_at) of its plan, read without
-        expanding it: a filtered list looks at every call in its window."""
+        """(agent_id, direction, scheduled_at, marks) of its plan, read
+        without expanding it: a filtered list looks at every call in its
+        window."""
         found = self._facts
-        if found is None:
-            found = self._facts = plan_facts(self.plan)
+        if found[0] is _UNREAD:
+            p = self.plan
+            found = self._facts = facts(p.agent_id, p.direction, p.scheduled_at, found[3])
         return found
+
+    @property
+    def marks(self) -> dict | None:
+        """The plan's marked attributes (MARKED_ATTRIBUTES), or None."""
+        return self._facts[3]
 
     def pin(self) -> None:
         """Keep the plan expanded, outside the cache: the scheduler pins the

@@ -20,7 +20,7 @@ from typing import Callable, Iterator
 
 from emulator.core.changes import NO_LOG, ChangeLog
 from emulator.core.plan import CallPlan, Intervention
-from emulator.core.records import CallRecord, PlanCache, plan_facts
+from emulator.core.records import CallRecord, PlanCache
 from emulator.core.timeline import Timeline, timeline
 
 __all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic"]
@@ -366,7 +366,7 @@ def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | N
         "room": plan.room,
         "created_at": plan.created_at,
         "phones": sorted(Store._phones(plan)),
-        "facts": list(plan_facts(plan)),
+        "facts": [plan.agent_id, plan.direction, plan.scheduled_at],
         "final": list(final),
         "marks": marks,
         "changes": sorted(set(tl.instants)),  # when its plan changes (Timeline.next_change)

@@ -154,7 +154,7 @@ async def list_calls(
                 record = store.get(key[2])
                 if record is None:
                     continue
-                agent, way, scheduled = record.facts
+                agent, way, scheduled, _ = record.facts
                 if agentId is not None and agent != agentId:
                     continue
                 if direction is not None and way != direction:

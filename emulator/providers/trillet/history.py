@@ -150,7 +150,7 @@ class Filters:
     def keep_record(self, record) -> bool:
         """The filters a call's record answers (its facts, id and room),
         checked before anything expands its plan."""
-        agent, direction, _ = record.facts
+        agent, direction, _, _ = record.facts
         if self.agent_id is not None and agent != self.agent_id:
             return False
         if self.direction is not None and direction != self.direction:
