@@ -134,18 +134,23 @@ def test_lists_agree_with_a_scan_of_every_call(world, offset):
             assert [c["id"] for c in calls] == [s.plan.id for s in truth if s.status == status][:3][::-1]
 
 
+def counted(monkeypatch, cls, name: str) -> dict:
+    """{"n": how many times cls.name has been called} from now on."""
+    count = {"n": 0}
+    method = getattr(cls, name)
+
+    def counting(self, *args):
+        count["n"] += 1
+        return method(self, *args)
+
+    monkeypatch.setattr(cls, name, counting)
+    return count
+
+
 @pytest.fixture
 def reads(monkeypatch):
     """How many call snapshots requests take."""
-    counted = {"n": 0}
-    at = CallRecord.at
-
-    def counting(self, now):
-        counted["n"] += 1
-        return at(self, now)
-
-    monkeypatch.setattr(CallRecord, "at", counting)
-    return counted
+    return counted(monkeypatch, CallRecord, "at")
 
 
 def test_pages_and_filters_do_not_read_every_call(world, reads):
@@ -166,7 +171,7 @@ def test_pages_and_filters_do_not_read_every_call(world, reads):
     # A phone number reads only that number's calls.
     reads["n"] = 0
     client.get("/api/v1/calls", params={"phoneNumber": "+14155550003", "agentId": "x"}, headers=HEPPU)
-    assert reads["n"] == 0  # agentId is checked on the plan before any snapshot
+    assert reads["n"] == 0  # agentId is checked on the record before any snapshot
 
 
 def test_filters_on_a_calls_agent_direction_or_schedule_expand_no_plan_but_the_page(world, monkeypatch):
@@ -179,14 +184,7 @@ def test_filters_on_a_calls_agent_direction_or_schedule_expand_no_plan_but_the_p
     engine.clocks.global_clock.set_now(start + 100_000)  # every call over: no plan pinned
     engine.store.plans.clear()
     engine.bodies.clear()
-    drawn = {"n": 0}
-    expand = PlanCache._expand
-
-    def counting(self, record):
-        drawn["n"] += 1
-        return expand(self, record)
-
-    monkeypatch.setattr(PlanCache, "_expand", counting)
+    drawn = counted(monkeypatch, PlanCache, "_expand")
     heppu_agent = engine.tenants.get(ORG).agents[0].id
     trillet_agent = engine.tenants.get(TRILLET_WORKSPACE).agents[0].id
     for path, params, headers in [
