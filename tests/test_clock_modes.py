@@ -292,3 +292,36 @@ def test_a_scheduled_call_lives_and_ends(http):
     assert [order.index(s) for s in seen[:-1]] == sorted(order.index(s) for s in seen[:-1]), seen
     final = heppu_get(http, call["id"])
     assert final["endedAt"] and final["startedAt"] >= "2099-01-01T00:00:00"
+
+
+# --- Filtered lists ---------------------------------------------------------
+
+
+def test_filtered_lists_and_a_polled_path(http):
+    """Lists filtered or sorted by what each call's record keeps (agent,
+    direction, scheduled instant), and one path polled twice (the front
+    keeps where it routes), under each mode."""
+    scheduled = [ok(http.post("/api/v1/calls/schedule", headers=HEPPU, json={"agentId": SUPPORT, "contactPhone": f"+1415555013{i}",
+                                                                              "scheduledAt": at}), 201).json()["data"]["id"]
+                 for i, at in enumerate(("2099-01-02T00:00:00Z", "2099-01-01T00:00:00Z"))]
+    placed = ok(http.post("/api/v1/calls/outbound", headers=HEPPU, json={"agentId": SUPPORT, "phoneNumber": "+14155550140"}), 201).json()["data"]["id"]
+
+    page = ok(http.get("/api/v1/calls", params={"agentId": SUPPORT, "sortBy": "scheduledAt", "sortOrder": "asc", "limit": 100},
+                       headers=HEPPU)).json()["data"]
+    ids = [c["id"] for c in page["calls"]]
+    assert all(c["agent"]["id"] == SUPPORT for c in page["calls"]) and page["pagination"]["total"] >= 3
+    assert ids.index(scheduled[1]) < ids.index(scheduled[0]) < ids.index(placed)  # scheduled first, by instant
+    assert ok(http.get("/api/v1/calls", params={"agentId": "no-such-agent"}, headers=HEPPU)).json()["data"]["pagination"]["total"] == 0
+    outbound = ok(http.get("/api/v1/calls", params={"direction": "outbound", "limit": 100}, headers=HEPPU)).json()["data"]["calls"]
+    assert placed in [c["id"] for c in outbound] and all(c["direction"] == "outbound" for c in outbound)
+    assert ok(http.get("/api/v1/calls", params={"direction": "inbound"}, headers=HEPPU)).json()["data"]["calls"] == []
+
+    ok(http.post("/v1/api/call", headers=TRILLET, json={"call_agent_id": TRILLET_AGENT, "to": "+14155550141"}))
+    history = ok(http.get("/v2/api/call-history", params={"agentId": TRILLET_AGENT, "direction": "outbound", "limit": 100},
+                          headers=TRILLET)).json()
+    assert history and all(h["direction"] == "outbound" for h in history)
+    assert "+14155550141" in [h["toPhoneNumber"] for h in history]
+    assert ok(http.get("/v2/api/call-history", params={"agentId": "no-such-agent"}, headers=TRILLET)).json() == []
+
+    first, again = (heppu_get(http, placed) for _ in range(2))
+    assert first["id"] == again["id"] == placed
