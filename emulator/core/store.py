@@ -23,7 +23,7 @@ from emulator.core.plan import CallPlan, Intervention
 from emulator.core.records import CallRecord, PlanCache
 from emulator.core.timeline import Timeline, timeline
 
-__all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic"]
+__all__ = ["CallRecord", "DuplicateCall", "Key", "Store", "atomic", "holds"]
 
 Key = tuple[float, int, str]  # (created_at, insertion seq, id): creation order
 
@@ -373,10 +373,20 @@ def head(plan: CallPlan, final: tuple[float | None, str | None], marks: dict | N
     }
 
 
+def _position(keys: list[Key], key: Key) -> int | None:
+    i = bisect_left(keys, key)
+    return i if i < len(keys) and keys[i] == key else None
+
+
+def holds(keys: list[Key], key: Key) -> bool:
+    """Whether the sorted index `keys` holds `key`."""
+    return _position(keys, key) is not None
+
+
 def _remove(keys: list[Key] | None, key: Key) -> None:
     if keys:
-        i = bisect_left(keys, key)
-        if i < len(keys) and keys[i] == key:
+        i = _position(keys, key)
+        if i is not None:
             del keys[i]
 
 

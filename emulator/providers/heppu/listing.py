@@ -10,6 +10,7 @@ from typing import Literal
 from fastapi import Depends, Query, Response
 
 from emulator.core.plan import ENDED_STATUSES
+from emulator.core.store import holds
 from emulator.core.timeutil import INSTANT_PATTERN, INSTANT_RANGE, InstantOutOfRange, parse_bounded_instant
 from emulator.providers.base import VendorError
 from emulator.providers.heppu import errors, policy, render
@@ -48,12 +49,6 @@ def _candidates(store, tenant_id: str, now: float, status: str | None, phone: st
     if by_phone is not None:
         return by_phone, status is None, True
     return store.tenant_index(tenant_id), status is None, True
-
-
-def _holds(keys: list, key) -> bool:
-    """Whether the sorted index `keys` holds `key`."""
-    i = bisect_left(keys, key)
-    return i < len(keys) and keys[i] == key
 
 
 def _date(name: str, value: str | None) -> float | None:
@@ -159,9 +154,9 @@ async def list_calls(
                     continue
                 if direction is not None and way != direction:
                     continue
-                if by_phone is not None and not _holds(by_phone, key):
+                if by_phone is not None and not holds(by_phone, key):
                     continue
-                if ended is not None and not _holds(ended, key):
+                if ended is not None and not holds(ended, key):
                     continue
                 if opened is not None:
                     # A waiting or live status: only an open call can have it
